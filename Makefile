@@ -21,5 +21,9 @@ demo: $(BIN)/newsproof
 test: $(BIN)/newsproof
 	$(BIN)/python -m pytest -q
 
+# 100k and 1M figures (BENCH_LARGE=1 adds 10M); never part of `make test`. See benchmarks/README.md.
+bench: $(BIN)/newsproof
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) $(DB) reports/latest .pytest_cache

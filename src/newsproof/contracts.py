@@ -8,6 +8,9 @@ model all come from it.
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,14 +20,15 @@ import yaml
 from .errors import NewsproofError
 from .resources import builtin_dir
 
-# DuckDB type names a contract may use, and the pandas dtype pandera checks for each.
+# DuckDB type names a contract may use, and the pandas dtype pandera checks for each: the dtype a
+# correctly typed column has once read through Arrow (`checks.contract.read_batches`).
 TYPES: dict[str, str] = {
     "VARCHAR": "string",
     "INTEGER": "Int64",
     "BIGINT": "Int64",
     "DOUBLE": "Float64",
     "BOOLEAN": "boolean",
-    "DATE": "datetime64[us]",
+    "DATE": "datetime64[ms]",  # Arrow date32 arrives as milliseconds
     "TIMESTAMP": "datetime64[us]",
     "VARCHAR[]": "object",
 }
@@ -38,6 +42,7 @@ PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
 TABLE_ORDER = ("articles", "sources", "claims", "figures", "attributions")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_COLUMN_KEYS = {"name", "type", "nullable", "enum", "min", "max", "pattern", "references", "description"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,12 @@ def _parse_column(raw: Any, path: Path) -> Column:
         raise NewsproofError(
             f"column entry {raw!r} needs at least 'name' and 'type'", file=str(path),
             hint="write columns as {name: ..., type: ...}",
+        )
+    unknown = sorted(set(raw) - _COLUMN_KEYS)
+    if unknown:
+        raise NewsproofError(
+            f"column {raw['name']!r} has unknown key(s) {', '.join(map(str, unknown))}", file=str(path),
+            hint="known keys: " + ", ".join(sorted(_COLUMN_KEYS)) + " (quote values that contain commas)",
         )
     name, type_ = str(raw["name"]), str(raw["type"]).upper()
     if not _NAME.match(name):
@@ -176,22 +187,51 @@ def create_table_sql(contract: Contract) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{contract.table}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 
+@contextmanager
+def quiet_pyspark() -> Iterator[None]:
+    """pandera and Great Expectations import pyspark when it is installed (the spark extra), and
+    pyspark warns on every import attempt that it does not support pandas 3: not our users' news."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+        yield
+
+
+def value_rules(col: Column) -> list[tuple[str, Any]]:
+    """A column's row-wise value rules as (kind, argument), kind one of enum, min, max, pattern.
+
+    The order is fixed: pandera numbers a column's checks in this order, and the contract checks
+    map each pandera failure back to its rule by that number."""
+    rules: list[tuple[str, Any]] = []
+    if col.enum:
+        rules.append(("enum", col.enum))
+    if col.min is not None:
+        rules.append(("min", col.min))
+    if col.max is not None:
+        rules.append(("max", col.max))
+    if col.pattern:
+        rules.append(("pattern", col.pattern))
+    return rules
+
+
 def pandera_schema(contract: Contract):
     """A pandera DataFrameSchema for the row-wise rules of a contract: types, nullability,
     enums, ranges and patterns. Uniqueness and references are table-wide and run as SQL."""
-    import pandera.pandas as pa
+    with quiet_pyspark():
+        import pandera.pandas as pa
 
-    columns = {}
-    for col in contract.columns:
-        checks = []
-        if col.enum:
-            checks.append(pa.Check.isin(list(col.enum)))
-        if col.min is not None:
-            checks.append(pa.Check.ge(col.min))
-        if col.max is not None:
-            checks.append(pa.Check.le(col.max))
-        if col.pattern:
-            checks.append(pa.Check.str_matches(col.pattern))
-        dtype = None if col.is_list else TYPES[col.type]
-        columns[col.name] = pa.Column(dtype, checks=checks, nullable=col.nullable, coerce=False)
+    build = {
+        "enum": lambda values: pa.Check.isin(list(values)),
+        "min": pa.Check.ge,
+        "max": pa.Check.le,
+        "pattern": pa.Check.str_matches,
+    }
+    columns = {
+        col.name: pa.Column(
+            TYPES[col.type],
+            checks=[build[kind](arg) for kind, arg in value_rules(col)],
+            nullable=col.nullable,
+            coerce=False,
+        )
+        for col in contract.columns
+    }
     return pa.DataFrameSchema(columns, name=contract.table, strict=False)

@@ -178,8 +178,9 @@ def run_checks(con: duckdb.DuckDBPyConnection, suite: Suite, checks: list[Check]
             con.execute("DELETE FROM qa_failures WHERE run_id = ? AND check_id = ?", [run_id, check.id])
             count = 0
         else:
+            # fetchall, not fetchone: DuckDB 2 refuses register()/sql() while a result is unfinished.
             count = con.execute("SELECT count(*) FROM qa_failures WHERE run_id = ? AND check_id = ?",
-                                [run_id, check.id]).fetchone()[0]
+                                [run_id, check.id]).fetchall()[0][0]
             status = FAILED if count else PASSED
         result = CheckResult(
             check.id, check.severity, check.description, check.tables, status, count,

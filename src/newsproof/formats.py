@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from collections.abc import Iterator
-from xml.sax.saxutils import quoteattr, escape
+from xml.sax.saxutils import escape, quoteattr
 
 import duckdb
 
@@ -13,11 +15,31 @@ from .findings import FAILED, NOT_RUN, FailureRow, ValidationResult, iter_failur
 
 FORMATS = ("text", "json", "junit", "github")
 TEXT_ROWS_PER_CHECK = 5
+# Dataset values reach messages verbatim. Control characters would break a text line in two,
+# and most of them are not allowed anywhere in XML 1.0: both show them as escapes instead.
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape_char(match: re.Match) -> str:
+    return repr(match.group())[1:-1]
+
+
+def _one_line(text: str) -> str:
+    return _TEXT_CONTROL.sub(_escape_char, text)
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_ILLEGAL.sub(_escape_char, text))
+
+
+def _xml_attr(text: str) -> str:
+    return quoteattr(_XML_ILLEGAL.sub(_escape_char, text))
 
 
 def _more_sql(result: ValidationResult, check_id: str) -> str:
     return (f"newsproof sql \"SELECT * FROM qa_failures WHERE run_id = '{result.run_id}' "
-            f"AND check_id = '{check_id}'\" --db {result.db}")
+            f"AND check_id = '{check_id}'\" --db {shlex.quote(result.db)}")
 
 
 def format_text(result: ValidationResult, con: duckdb.DuckDBPyConnection | None = None,
@@ -28,12 +50,12 @@ def format_text(result: ValidationResult, con: duckdb.DuckDBPyConnection | None 
     passed = []
     for r in sorted(result.results, key=lambda r: (-SEVERITY_RANK[r.severity], r.check_id)):
         if r.status == NOT_RUN:
-            yield f"NOT RUN  {r.severity:<7} {r.check_id}: {r.message}"
+            yield _one_line(f"NOT RUN  {r.severity:<7} {r.check_id}: {r.message}")
         elif r.status == FAILED:
             yield f"FAIL     {r.severity:<7} {r.check_id}: {r.failure_count} failing row(s) - {r.description}"
             for row in r.sample[:TEXT_ROWS_PER_CHECK]:
                 key = f" [{row.table_name} {row.row_key}]" if row.row_key else f" [{row.table_name}]"
-                yield f"           {row.location}{key} {row.message}"
+                yield _one_line(f"           {row.location}{key} {row.message}")
             if r.failure_count > TEXT_ROWS_PER_CHECK:
                 yield f"           ... {r.failure_count - TEXT_ROWS_PER_CHECK} more: {_more_sql(result, r.check_id)}"
         else:
@@ -84,21 +106,21 @@ def format_junit(result: ValidationResult, con: duckdb.DuckDBPyConnection) -> It
     yield '<?xml version="1.0" encoding="UTF-8"?>'
     yield (f'<testsuites name="newsproof" tests="{len(result.results)}" failures="{failures}" '
            f'errors="{errors}" time="{result.duration_s:.3f}">')
-    yield (f'<testsuite name={quoteattr("newsproof." + result.suite)} tests="{len(result.results)}" '
+    yield (f'<testsuite name={_xml_attr("newsproof." + result.suite)} tests="{len(result.results)}" '
            f'failures="{failures}" errors="{errors}" time="{result.duration_s:.3f}">')
     for r in result.results:
-        classname = quoteattr("newsproof." + (r.tables[0] if r.tables else result.suite))
-        yield (f'<testcase classname={classname} name={quoteattr(r.check_id)} '
+        classname = _xml_attr("newsproof." + (r.tables[0] if r.tables else result.suite))
+        yield (f'<testcase classname={classname} name={_xml_attr(r.check_id)} '
                f'time="{r.duration_ms / 1000:.3f}">')
         if r.status == NOT_RUN:
-            yield f'<error type={quoteattr(r.severity)} message={quoteattr(r.message or "")}/>'
+            yield f'<error type={_xml_attr(r.severity)} message={_xml_attr(r.message or "")}/>'
         elif r.status == FAILED:
             lines = "\n".join(f"{row.location}: {row.message}" for row in iter_failures(con, result.run_id, r.check_id))
             summary = f"{r.failure_count} failing row(s): {r.description}"
             if SEVERITY_RANK[r.severity] >= threshold:
-                yield f'<failure type={quoteattr(r.severity)} message={quoteattr(summary)}>{escape(lines)}</failure>'
+                yield f'<failure type={_xml_attr(r.severity)} message={_xml_attr(summary)}>{_xml_text(lines)}</failure>'
             else:
-                yield f"<system-out>{escape(r.severity + ': ' + summary + chr(10) + lines)}</system-out>"
+                yield f"<system-out>{_xml_text(r.severity + ': ' + summary + chr(10) + lines)}</system-out>"
         yield "</testcase>"
     yield "</testsuite>"
     yield "</testsuites>"

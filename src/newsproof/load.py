@@ -46,7 +46,7 @@ class LoadError:
         where = f"{self.file}:{self.line}" if self.line else self.file
         col = f" column {self.column!r}" if self.column else ""
         val = f" value {self.value!r}" if self.value is not None else ""
-        return f"{where}:{col}{val}: {self.reason}"
+        return f"{where}:{col}{val}: {self.reason}" if col or val else f"{where}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,20 @@ def _typed(col: Column) -> str:
     return f"TRY_CAST({ident} AS {col.type})"
 
 
+def _not_typed_sql(col: Column) -> str:
+    """SQL that is true when a (non-null) text cell is not a value of the column's type."""
+    ident = quote_ident(col.name)
+    cast = f"TRY_CAST({ident} AS {col.type})"
+    if col.type in ("INTEGER", "BIGINT"):
+        # DuckDB rounds '12.7' to 13 when casting to an integer; an offset must be whole
+        # ('934.0' is whole: Parquet writers often store integer columns with gaps as doubles).
+        return f"({cast} IS NULL OR NOT regexp_full_match(trim({ident}), '[+-]?[0-9]+([.]0*)?'))"
+    if col.type == "DOUBLE":
+        # 'nan' and 'inf' cast to DOUBLE, but no stated figure is infinite or not a number.
+        return f"({cast} IS NULL OR NOT isfinite({cast}))"
+    return f"{cast} IS NULL"
+
+
 def _row_errors_sql(contract: Contract, stage: str) -> str:
     """SQL listing (line, column, value, reason, kind) for every row that cannot be loaded."""
     parts = []
@@ -112,7 +126,7 @@ def _row_errors_sql(contract: Contract, stage: str) -> str:
             ident = quote_ident(col.name)
             parts.append(
                 f"SELECT _line, '{col.name}', {ident}, '{_TYPE_REASON[col.type]}', 'type' "
-                f"FROM {stage} WHERE {ident} IS NOT NULL AND TRY_CAST({ident} AS {col.type}) IS NULL"
+                f"FROM {stage} WHERE {ident} IS NOT NULL AND {_not_typed_sql(col)}"
             )
     if contract.primary_key:
         keys = [quote_ident(k) for k in contract.primary_key]
@@ -276,7 +290,8 @@ def load_dataset(
                 [manifest.name, manifest.title, manifest.description, manifest.license,
                  manifest.synthetic, str(manifest.root), result.fingerprint],
             )
-    except NewsproofError:
+    except BaseException:
+        # Refused or crashed: the transaction rolled back; a first load also leaves no file.
         if own:
             con.close()
             con = None

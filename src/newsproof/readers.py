@@ -92,7 +92,9 @@ def _to_arrow(contract: Contract, lines: list[int], columns: dict[str, list]) ->
 
 def read_csv(path: Path, contract: Contract) -> StagedFile:
     text = _decode(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray or unclosed quote is an error, not a cell that silently swallows the
+    # records after it.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
@@ -156,13 +158,15 @@ def read_jsonl(path: Path, contract: Contract) -> StagedFile:
     lines: list[int] = []
     errors: list[RowError] = []
     unknown: dict[str, None] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: str.splitlines() also breaks at U+2028, U+0085 and form feeds,
+    # which JSON strings may hold verbatim (article text pasted from the web).
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            errors.append(RowError(number, None, None, f"not valid JSON: {exc.msg} at character {exc.colno}",
+            errors.append(RowError(number, None, None, f"not valid JSON: {exc.msg} (character {exc.colno})",
                                    "json", line))
             continue
         if not isinstance(record, dict):
@@ -187,22 +191,32 @@ def read_jsonl(path: Path, contract: Contract) -> StagedFile:
 
 
 def read_parquet(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection) -> StagedFile:
+    """Parquet rows as text like the other readers: `_line` is the 1-based row number, a list
+    column is joined with the list separator, and a blank cell is missing."""
     try:
-        found = [r[0] for r in con.execute(
-            "SELECT name FROM parquet_schema(?) WHERE name <> 'schema'", [str(path)]).fetchall()]
+        # DESCRIBE gives the top-level columns; parquet_schema() also lists the inner fields
+        # of nested columns (`list`, `element`), which are not columns of the file.
+        found = {name: type_ for name, type_, *_ in con.execute(
+            "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
     except duckdb.Error as exc:
         raise NewsproofError(f"not a readable Parquet file: {str(exc).splitlines()[0]}",
                              file=str(path), hint="re-export the file as Parquet, or use CSV") from None
-    unknown = _check_header(path, found, contract)
+    unknown = _check_header(path, list(found), contract)
     exprs = ["file_row_number + 1 AS _line"]
     for col in contract.columns:
         ident = '"' + col.name.replace('"', '""') + '"'
-        if col.is_list:
-            exprs.append(f"array_to_string({ident}, '{LIST_SEPARATOR}') AS {ident}")
+        if found[col.name].endswith("[]"):
+            text = f"array_to_string({ident}, '{LIST_SEPARATOR}')"
         else:
-            exprs.append(f"NULLIF(TRIM(CAST({ident} AS VARCHAR)), '') AS {ident}")
+            text = f"CAST({ident} AS VARCHAR)"
+        # Blank means missing, as in CSV; other values stay verbatim (spans are compared as-is).
+        exprs.append(f"CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END AS {ident}")
     sql = f"SELECT {', '.join(exprs)} FROM read_parquet(?, file_row_number = true) ORDER BY _line"
-    table = con.execute(sql, [str(path)]).fetch_arrow_table()
+    try:
+        table = con.sql(sql, params=[str(path)]).to_arrow_table()
+    except duckdb.Error as exc:
+        raise NewsproofError(f"cannot read the Parquet rows: {str(exc).splitlines()[0]}",
+                             file=str(path), hint="re-export the file as Parquet, or use CSV") from None
     return StagedFile(path, table, [], unknown)
 
 

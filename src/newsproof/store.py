@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from .contracts import Contract, create_table_sql
+from .contracts import PROVENANCE_COLUMNS, Contract, create_table_sql
 from .errors import NewsproofError
 
 DEFAULT_DB = "newsproof.duckdb"
@@ -100,11 +100,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]
     """Create the data tables of the contracts, the metadata tables and the views."""
     for contract in contracts.values():
         con.execute(create_table_sql(contract))
+        _check_table_shape(con, contract)
     for ddl in META_DDL:
         con.execute(ddl)
     if {"figures", "attributions", "sources", "claims"} <= set(contracts):
         for ddl in VIEWS_DDL:
             con.execute(ddl)
+
+
+def _check_table_shape(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """A table made under another version of its contract cannot take rows of this one: say so
+    instead of failing on the first insert (inserts name their columns, so order is free)."""
+    found = {name for (name,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+        "AND table_schema = current_schema() AND table_name = ?", [contract.table]).fetchall()}
+    wanted = {*contract.column_names, *(name for name, _ in PROVENANCE_COLUMNS)}
+    if found != wanted:
+        detail = "; ".join(part for part in (
+            "missing " + ", ".join(sorted(wanted - found)) if wanted - found else "",
+            "not in the contract: " + ", ".join(sorted(found - wanted)) if found - wanted else "",
+        ) if part)
+        raise NewsproofError(
+            f"table {contract.table!r} in this database does not match its contract ({detail})",
+            file=str(contract.path) if contract.path else None,
+            hint="the database was made with another version of the contract: load into a new --db file",
+        )
 
 
 @contextmanager

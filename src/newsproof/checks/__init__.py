@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import resources
 
 from ..contracts import Contract
-from . import integrity, plausibility
+from . import contract, integrity, plausibility
 from .base import Check
 
 
@@ -61,5 +61,7 @@ def builtin_checks(contracts: dict[str, Contract]) -> dict[str, Check]:
         _sql("denied-claim-status", "error",
              "A claim denied by the party it is about is marked disputed or denied.",
              "claims", "sources"),
+        # contracts: pandera (or generated SQL) over schemas/*.yaml, one pass for five ids
+        *contract.contract_checks(contracts),
     ]
     return {c.id: c for c in checks}

@@ -1,6 +1,7 @@
 -- Every figure and every claim needs at least one attribution row.
 SELECT 'figures' AS table_name, f.figure_id AS row_key, 'figure_id' AS column_name,
-       f.figure_id AS value, 'figure ' || f.figure_id || ' (' || f.value_text || ') has no attribution' AS message,
+       f.figure_id AS value,
+       'figure ' || f.figure_id || coalesce(' (' || f.value_text || ')', '') || ' has no attribution' AS message,
        f._dataset AS dataset, f._file AS file, f._line AS line,
        f.article_id AS article_id, f.char_start AS char_start, f.char_end AS char_end
 FROM figures f

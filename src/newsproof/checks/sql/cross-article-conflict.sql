@@ -10,8 +10,12 @@ WITH f AS (
     WHERE f.value IS NOT NULL AND f.subject IS NOT NULL AND f.measure IS NOT NULL
 )
 SELECT 'figures' AS table_name, x.figure_id AS row_key, 'value' AS column_name, x.value_text AS value,
-       'conflicts with ' || y.value_text || ' (figure ' || y.figure_id || ' in article ' || y.article_id
-       || ', ' || y._file || ':' || CAST(y._line AS VARCHAR) || ') for ' || x.subject || ' / ' || x.measure
+       coalesce(x.value_text, CAST(x.value AS VARCHAR)) || ' (figure ' || x.figure_id
+       || ' in article ' || coalesce(x.article_id, '?') || ') conflicts with '
+       || coalesce(y.value_text, CAST(y.value AS VARCHAR)) || ' (figure ' || y.figure_id
+       || ' in article ' || coalesce(y.article_id, '?') || ', '
+       || CASE WHEN y._dataset <> x._dataset THEN y._dataset || '/' ELSE '' END
+       || y._file || ':' || CAST(y._line AS VARCHAR) || ') for ' || x.subject || ' / ' || x.measure
        || ' / ' || x.unit || ' as of ' || coalesce(CAST(x.as_of AS VARCHAR), 'an unknown date') AS message,
        x._dataset AS dataset, x._file AS file, x._line AS line,
        x.article_id AS article_id, x.char_start AS char_start, x.char_end AS char_end

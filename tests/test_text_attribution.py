@@ -1,0 +1,340 @@
+"""Source mentions, cues, quotes and attribution chains (newsproof.text.attribution)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsproof.text.attribution import (
+    CUES,
+    NO_CHAIN,
+    Chain,
+    SourceEntry,
+    SourceRegistry,
+    attribute,
+    find_cues,
+    find_quotes,
+)
+from newsproof.text.sentences import split_sentences
+
+# The seed article (shared/seeds/000_fd0896d047f6c23a.txt), verbatim.
+SEED_ARTICLE = (
+    'South Korea ponders over supplying weapons to Ukraine\n'
+    'In response to the strengthening military alliance between North Korea and Russia, the '
+    'South Korean administration is contemplating direct weapon supply to Ukraine. Various '
+    'diplomatic, economic, and military responses are being readied to counter potential '
+    'military collaborations between North Korea and Russia, as reported by the presidential '
+    'office in Seoul.\n'
+    'This could include delivering lethal weapons to Ukraine should the situation worsen. As '
+    'a presidential official put it, "We would regard weapon delivery for defensive purposes '
+    'as one of the progressive scenarios. If they seem to overstep, we might also consider an'
+    ' offensive deployment."\n'
+    'South Korea, a major arms producer, has heretofore only provided non-lethal equipment to'
+    ' Ukraine, such as mine-clearing gadgets. Last week, the South Korean intelligence agency'
+    ' disclosed evidence showing that North Korea had sent over 1,500 soldiers to Russia for '
+    'training to be deployed in the Ukraine conflict. Previously, the South Korean news '
+    'agency Yonhap had reported, citing the intelligence agency, that Pyongyang intended to '
+    'send a total of "four brigades with 12,000 soldiers, including special forces" to '
+    'Ukraine. Ukrainian President Volodymyr Zelenskyy also discussed this at the EU summit in'
+    ' Brussels.\n'
+    'Neither NATO nor the USA have corroborated these reports but cautioned that such a move '
+    'could signify a potentially harmful escalation. "We\'ve seen reports suggesting that the '
+    "Democratic People's Republic of Korea has deployed troops and is preparing to send more "
+    'soldiers to Ukraine to fight on Russia\'s side," shared Robert Wood, US Ambassador to the'
+    ' United Nations, during the Security Council session. "If true, this is an alarming and '
+    'deeply concerning development," he added.\n'
+    'North Korea: "Unsubstantiated Allegations"\n'
+    'North Korea dismissed allegations of sending its soldiers to Russia for deployment in '
+    'Ukraine as "unsubstantiated allegations." The accusations thrown by South Korea aimed to'
+    ' "smear the reputation of the Democratic People\'s Republic of Korea and undermine the '
+    'legitimate and friendly relations between two independent states," said the North Korean'
+    ' representative at a United Nations General Assembly committee meeting in New York on '
+    'Monday.\n'
+    'He emphasized the strengthening ties of his country with Russia, which have seen a move '
+    'since the Ukraine conflict. Russia has not corroborated the reports about the deployment'
+    ' of North Korean soldiers. The Russian ambassador summoned by Seoul merely noted that '
+    'the cooperation of Russia and North Korea was "not meant to jeopardize South Korean '
+    'security interests."\n'
+    'North Korea and Russia have fostered their military partnership in recent years. Experts'
+    ' believe that Russia is using North Korean rockets in Ukraine, a claim both sides '
+    'refute.\n'
+    'Given the escalating tensions between North Korea and Ukraine, South Korea is '
+    'considering a shift in its policy towards providing lethal weapons to Ukraine, should '
+    "the situation escalate further. This potentially significant change in South Korea's "
+    'stance follows reports of North Korea sending over 1,500 soldiers to Russia for '
+    'training, with the possibility of deploying them in the Ukraine conflict.'
+)
+
+# The sources of the curated korea-ukraine dataset (same ids, names and aliases).
+SEED_SOURCES = [
+    SourceEntry("kr-government", "South Korean government", "government",
+                ("South Korean administration", "South Korea")),
+    SourceEntry("kr-presidential-office", "South Korean presidential office", "government",
+                ("presidential office in Seoul", "presidential office"), "kr-government"),
+    SourceEntry("kr-presidential-official", "South Korean presidential official", "official",
+                ("presidential official",), "kr-presidential-office"),
+    SourceEntry("kr-intelligence-agency", "South Korean intelligence agency", "intelligence-agency",
+                ("South Korean intelligence agency", "intelligence agency"), "kr-government"),
+    SourceEntry("yonhap", "Yonhap", "news-agency", ("South Korean news agency Yonhap", "Yonhap")),
+    SourceEntry("zelenskyy", "Volodymyr Zelenskyy", "official",
+                ("Ukrainian President Volodymyr Zelenskyy", "Zelenskyy")),
+    SourceEntry("nato", "NATO", "international-org", ("NATO",)),
+    SourceEntry("us-government", "United States government", "government", ("USA",)),
+    SourceEntry("robert-wood", "Robert Wood", "official",
+                ("US Ambassador to the United Nations", "Robert Wood"), "us-government"),
+    SourceEntry("kp-government", "North Korean government", "government",
+                ("Democratic People's Republic of Korea", "North Korea", "Pyongyang")),
+    SourceEntry("kp-un-representative", "North Korean representative at the United Nations", "official",
+                ("North Korean representative",), "kp-government"),
+    SourceEntry("ru-government", "Russian government", "government", ("Russia",)),
+    SourceEntry("ru-ambassador", "Russian ambassador", "official", ("Russian ambassador",), "ru-government"),
+    SourceEntry("experts", "unnamed experts", "expert", ("Experts",)),
+    SourceEntry("unnamed-reports", "unnamed reports", "other", ("reports",)),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def registry() -> SourceRegistry:
+    return SourceRegistry(SEED_SOURCES)
+
+
+def span_of(text: str, phrase: str, occurrence: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(phrase, start + 1)
+    return start, start + len(phrase)
+
+
+def chain_of(text: str, phrase: str, registry: SourceRegistry, occurrence: int = 0) -> Chain:
+    start, end = span_of(text, phrase, occurrence)
+    return attribute(text, start, end, registry)
+
+
+def ids(chain: Chain) -> tuple:
+    return (chain.reporter_id, chain.via_id, chain.origin_id, chain.cue)
+
+
+# --- the seed expectations ------------------------------------------------------------
+
+
+def test_seed_first_figure_is_disclosed_by_the_intelligence_agency(registry: SourceRegistry):
+    chain = chain_of(SEED_ARTICLE, "over 1,500 soldiers", registry)
+    assert chain == Chain("kr-intelligence-agency", None, "kr-intelligence-agency", "disclosed", 881, 890)
+
+
+@pytest.mark.parametrize("figure", ["four brigades", "12,000 soldiers"])
+def test_seed_brigades_are_reported_by_yonhap_citing_the_agency(registry: SourceRegistry, figure: str):
+    chain = chain_of(SEED_ARTICLE, figure, registry)
+    assert chain == Chain("yonhap", None, "kr-intelligence-agency", "citing", 1079, 1085)
+
+
+def test_seed_quote_with_pronoun_speaker(registry: SourceRegistry):
+    chain = chain_of(SEED_ARTICLE, "If true, this is an alarming and deeply concerning development", registry)
+    assert chain == Chain("robert-wood", None, "robert-wood", "added", 1794, 1799)
+
+
+def test_seed_quote_with_inverted_speaker(registry: SourceRegistry):
+    chain = chain_of(SEED_ARTICLE, "We've seen reports suggesting", registry)
+    assert ids(chain) == ("robert-wood", None, "robert-wood", "shared")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("two independent states", ("kp-un-representative", None, "kp-un-representative", "said")),
+        ("Various diplomatic, economic, and military responses are being readied",
+         ("kr-presidential-office", None, "kr-presidential-office", "as reported by")),
+        ("We would regard weapon delivery for defensive purposes",
+         ("kr-presidential-official", None, "kr-presidential-official", "put it")),
+        ("North Korea dismissed allegations", ("kp-government", None, "kp-government", "dismissed")),
+        ("the strengthening ties of his country with Russia",
+         ("kp-un-representative", None, "kp-un-representative", "emphasized")),
+        ("the cooperation of Russia and North Korea", ("ru-ambassador", None, "ru-ambassador", "noted")),
+        ("Russia is using North Korean rockets in Ukraine", ("experts", None, "experts", "believe")),
+    ],
+)  # fmt: skip
+def test_seed_claims(registry: SourceRegistry, phrase: str, expected: tuple):
+    assert ids(chain_of(SEED_ARTICLE, phrase, registry)) == expected
+
+
+def test_seed_unattributed_figure(registry: SourceRegistry):
+    assert chain_of(SEED_ARTICLE, "over 1,500 soldiers", registry, occurrence=1) == NO_CHAIN
+
+
+def test_attribute_accepts_precomputed_sentences(registry: SourceRegistry):
+    start, end = span_of(SEED_ARTICLE, "12,000 soldiers")
+    sentences = split_sentences(SEED_ARTICLE)
+    assert attribute(SEED_ARTICLE, start, end, registry, sentences) == attribute(SEED_ARTICLE, start, end, registry)
+
+
+# --- chains on constructed sentences --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "expected"),
+    [
+        ("Yonhap reported, citing the intelligence agency, which cited a presidential official, "
+         "that 300 soldiers had left.", "300 soldiers",
+         ("yonhap", "kr-intelligence-agency", "kr-presidential-official", "citing")),
+        ("According to NATO, 500 soldiers crossed the border.", "500 soldiers",
+         ("nato", None, "nato", "according to")),
+        ("500 soldiers crossed the border, NATO said.", "500 soldiers", ("nato", None, "nato", "said")),
+        ("500 soldiers crossed the border, said Robert Wood.", "500 soldiers",
+         ("robert-wood", None, "robert-wood", "said")),
+        ("500 soldiers crossed the border, Yonhap reported, citing the intelligence agency.", "500 soldiers",
+         ("yonhap", None, "kr-intelligence-agency", "citing")),
+        ("Over 500 soldiers left, as reported by Yonhap.", "Over 500 soldiers",
+         ("yonhap", None, "yonhap", "as reported by")),
+        ("The Russian ambassador summoned by Pyongyang noted that 500 soldiers left.", "500 soldiers",
+         ("ru-ambassador", None, "ru-ambassador", "noted")),
+        ("Robert Wood spoke. He said 500 soldiers left.", "500 soldiers",
+         ("robert-wood", None, "robert-wood", "said")),
+    ],
+)  # fmt: skip
+def test_chains(registry: SourceRegistry, text: str, phrase: str, expected: tuple):
+    assert ids(chain_of(text, phrase, registry)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia sent 500 soldiers, and NATO said it would respond.",  # a new clause with its own cue
+        "NATO said nothing; 500 soldiers left.",  # a semicolon ends the cue's scope
+        '"We will respond," NATO said, and 500 soldiers left.',  # that cue belongs to the quote
+        "500 soldiers left.",
+    ],
+)
+def test_no_chain(registry: SourceRegistry, text: str):
+    assert chain_of(text, "500 soldiers", registry) == NO_CHAIN
+
+
+def test_cue_without_known_source(registry: SourceRegistry):
+    text = "A spokesman said 300 soldiers left."
+    assert chain_of(text, "300 soldiers", registry) == Chain(None, None, None, "said", 12, 16)
+
+
+# --- mentions -------------------------------------------------------------------------
+
+
+def mentions(registry: SourceRegistry, text: str) -> list[tuple[str, str]]:
+    return [(m.surface, m.source_id) for m in registry.find_mentions(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("said the North Korean representative", [("North Korean representative", "kp-un-representative")]),
+        ("North Korean soldiers and North Korea", [("North Korea", "kp-government")]),
+        ("the South Korean intelligence agency", [("South Korean intelligence agency", "kr-intelligence-agency")]),
+        ("citing the intelligence agency", [("intelligence agency", "kr-intelligence-agency")]),
+        ("The presidential office in Seoul", [("presidential office in Seoul", "kr-presidential-office")]),
+        ("Reports suggest that russia", [("Reports", "unnamed-reports")]),
+        ("the Democratic People’s Republic of Korea", [("Democratic People’s Republic of Korea", "kp-government")]),
+        ("Russia's side, Russian ambassador", [("Russia", "ru-government"), ("Russian ambassador", "ru-ambassador")]),
+        ("NATOs and USAF", []),
+    ],
+)  # fmt: skip
+def test_mentions_longest_match(registry: SourceRegistry, text: str, expected: list):
+    assert mentions(registry, text) == expected
+
+
+def test_mention_offsets(registry: SourceRegistry):
+    [mention] = registry.find_mentions("Last week, the South Korean intelligence agency disclosed")
+    assert (mention.start, mention.end) == (15, 47)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Robert Wood spoke. He left.", [("Robert Wood", "robert-wood"), ("He", "robert-wood")]),
+        ("Robert Wood spoke and he left.", [("Robert Wood", "robert-wood"), ("he", "robert-wood")]),
+        ("Experts spoke. She agreed.", [("Experts", "experts"), ("She", "experts")]),
+        ("Robert Wood spoke. NATO agreed. He left.", [("Robert Wood", "robert-wood"), ("NATO", "nato")]),
+        ("NATO spoke. He left.", [("NATO", "nato")]),  # an organisation is no "he"
+        ("He left.", []),
+        ("Robert Wood spoke. He left. He came back.",
+         [("Robert Wood", "robert-wood"), ("He", "robert-wood"), ("He", "robert-wood")]),
+        ("The ambassador and the theme", []),  # "he" inside words
+    ],
+)  # fmt: skip
+def test_pronouns_resolve_to_recent_person(registry: SourceRegistry, text: str, expected: list):
+    assert mentions(registry, text) == expected
+
+
+def test_seed_mentions(registry: SourceRegistry):
+    found = registry.find_mentions(SEED_ARTICLE)
+    assert len(found) == 48
+    assert all(SEED_ARTICLE[m.start : m.end] == m.surface for m in found)
+    assert [(m.surface, m.source_id) for m in found if m.surface in ("he", "He")] == [
+        ("he", "robert-wood"),
+        ("He", "kp-un-representative"),
+    ]
+
+
+def test_registry_rejects_ambiguous_entries():
+    with pytest.raises(ValueError, match="duplicate source id"):
+        SourceRegistry([SourceEntry("a", "A", "other"), SourceEntry("a", "B", "other")])
+    with pytest.raises(ValueError, match="names both"):
+        SourceRegistry([SourceEntry("a", "Seoul", "other"), SourceEntry("b", "B", "other", ("Seoul",))])
+
+
+# --- cues and quotes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("surface", "lemma", "kind"),
+    [
+        ("said", "say", "speech"), ("told", "tell", "speech"), ("added", "add", "speech"),
+        ("shared", "share", "speech"), ("noted", "note", "speech"),
+        ("emphasized", "emphasize", "speech"), ("emphasised", "emphasize", "speech"),
+        ("stated", "state", "speech"), ("warned", "warn", "speech"), ("cautioned", "caution", "speech"),
+        ("disclosed", "disclose", "disclosure"), ("revealed", "reveal", "disclosure"),
+        ("reported", "report", "disclosure"), ("announced", "announce", "disclosure"),
+        ("as reported by", "report", "disclosure"),
+        ("citing", "cite", "citation"), ("according to", "according to", "citation"),
+        ("quoting", "quote", "citation"),
+        ("denied", "deny", "denial"), ("dismissed", "dismiss", "denial"), ("rejected", "reject", "denial"),
+        ("refuted", "refute", "denial"), ("refute", "refute", "denial"), ("refutes", "refute", "denial"),
+        ("believe", "believe", "belief"), ("believes", "believe", "belief"), ("claimed", "claim", "belief"),
+        ("claims", "claim", "belief"), ("suspects", "suspect", "belief"),
+    ],
+)  # fmt: skip
+def test_cue_table(surface: str, lemma: str, kind: str):
+    assert CUES[surface] == (lemma, kind)
+    text = f"Officials {surface} it."
+    [cue] = find_cues(text)
+    assert (cue.start, cue.end, cue.surface, cue.lemma, cue.kind) == (10, 10 + len(surface), surface, lemma, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Troops left, as reported by Yonhap.", [("as reported by", "disclosure")]),
+        ("According to NATO, they said so.", [("According to", "citation"), ("said", "speech")]),
+        ("It was unsaid and the reportedly", []),
+        ("Yonhap had reported, citing the agency", [("reported", "disclosure"), ("citing", "citation")]),
+    ],
+)
+def test_find_cues(text: str, expected: list):
+    assert [(c.surface, c.kind) for c in find_cues(text)] == expected
+
+
+def test_seed_cues():
+    assert [(c.surface, c.start) for c in find_cues(SEED_ARTICLE)] == [
+        ("as reported by", 367), ("put it", 528), ("disclosed", 881), ("reported", 1069), ("citing", 1079),
+        ("discussed", 1274), ("cautioned", 1380), ("shared", 1631), ("added", 1794), ("dismissed", 1856),
+        ("said", 2171), ("emphasized", 2289), ("noted", 2537), ("believe", 2742), ("refute", 2823),
+    ]  # fmt: skip
+
+
+def test_find_quotes_straight_and_curly():
+    text = 'He said "one" and “two”, then "".\n"Three," she said, "never\nfour"'
+    assert [(q.start, q.end, q.text) for q in find_quotes(text)] == [
+        (9, 12, "one"), (19, 22, "two"), (35, 41, "Three,"),
+    ]  # fmt: skip
+
+
+def test_seed_quotes():
+    quotes = [q.text for q in find_quotes(SEED_ARTICLE)]
+    assert len(quotes) == 8
+    assert quotes[1] == "four brigades with 12,000 soldiers, including special forces"
+    assert quotes[3] == "If true, this is an alarming and deeply concerning development,"
