@@ -142,9 +142,23 @@ def _row_errors_sql(contract: Contract, stage: str) -> str:
             f"FROM {stage} WHERE " + " AND ".join(f"{k} IS NOT NULL" for k in keys) + ") "
             f"WHERE _line > first_line"
         )
-    if not parts:
-        return f"SELECT NULL::BIGINT, NULL, NULL, NULL, NULL WHERE false"
-    return " UNION ALL ".join(parts)
+    return " UNION ALL ".join(parts) if parts else _NO_ERRORS_SQL
+
+
+_NO_ERRORS_SQL = ("SELECT CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), "
+                  "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR) WHERE false")
+
+
+def _probe_sql(contract: Contract, stage: str) -> str:
+    """One cheap scan that says whether any row needs the detailed error listing at all."""
+    bad = [f"({quote_ident(c.name)} IS NOT NULL AND {_not_typed_sql(c)})"
+           for c in contract.columns if c.type in _TYPE_REASON]
+    keys = [quote_ident(k) for k in contract.primary_key]
+    bad += [f"{k} IS NULL" for k in keys]
+    flagged = f"count(*) FILTER (WHERE {' OR '.join(bad)})" if bad else "0"
+    duplicated = (f"count(*) - count(DISTINCT ({', '.join(keys)}))" if len(keys) > 1
+                  else f"count({keys[0]}) - count(DISTINCT {keys[0]})" if keys else "0")
+    return f"SELECT {flagged} + {duplicated} FROM {stage}"
 
 
 def _load_table(
@@ -152,20 +166,20 @@ def _load_table(
     sha: str,
 ) -> tuple[FileReport, list[LoadError]]:
     rel = staged.path.relative_to(manifest.root).as_posix()
-    stage = f"stage_{contract.table}"
-    con.register("staged_arrow", staged.table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM staged_arrow")
-    con.unregister("staged_arrow")
+    stage = staged.stage
+    suspects = con.execute(_probe_sql(contract, stage)).fetchall()[0][0]
+    errors_sql = _row_errors_sql(contract, stage) if suspects else _NO_ERRORS_SQL
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {stage}_errors AS "
-        f"SELECT * FROM ({_row_errors_sql(contract, stage)}) AS e(line, column_name, value, reason, kind)"
+        f"SELECT * FROM ({errors_sql}) AS e(line, column_name, value, reason, kind)"
     )
     cols = ", ".join(quote_ident(c) for c in contract.column_names)
     exprs = ", ".join(_typed(c) for c in contract.columns)
+    # Stage rows are in file order and INSERT keeps it, so no sort is needed.
+    keep = f"WHERE _line NOT IN (SELECT line FROM {stage}_errors)" if suspects else ""
     con.execute(
         f"INSERT INTO {quote_ident(contract.table)} ({cols}, _dataset, _file, _line) "
-        f"SELECT {exprs}, ?, ?, _line FROM {stage} "
-        f"WHERE _line NOT IN (SELECT line FROM {stage}_errors) ORDER BY _line",
+        f"SELECT {exprs}, ?, ?, _line FROM {stage} {keep}",
         [manifest.name, rel],
     )
     # Keep the whole raw row of every rejected record, so nothing is lost.
@@ -266,7 +280,7 @@ def load_dataset(
             if row and row[0] == result.fingerprint:
                 result.unchanged = True
                 return result
-        staged = {t: read_file(p, contracts[t], con) for t, p in manifest.files.items()}
+        staged = {t: read_file(p, contracts[t], con, f"stage_{t}") for t, p in manifest.files.items()}
         with transaction(con):
             _delete_dataset(con, contracts, manifest.name)
             for table, staged_file in staged.items():

@@ -2,10 +2,14 @@
 
 Readers only split records and fields; typing happens afterwards in DuckDB SQL so that every
 bad value is reported with its file, line and column instead of failing the whole file.
+Files stream into a temporary DuckDB table in bounded batches, so memory does not grow with
+file size. A plain CSV file (one record per line) is split by DuckDB's own reader; anything
+else goes through Python's csv module, which knows each record's line.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -17,10 +21,13 @@ import pyarrow as pa
 
 from .contracts import Contract
 from .errors import NewsproofError
+from .store import quote_ident
 
 LIST_SEPARATOR = "|"
 # A cell may be large (article text in CSV) but not unbounded.
 MAX_FIELD_BYTES = 64 * 1024 * 1024
+# Records held in Python before they are appended to the stage table.
+STAGE_BATCH_ROWS = 50_000
 csv.field_size_limit(MAX_FIELD_BYTES)
 
 
@@ -38,32 +45,100 @@ class RowError:
 
 @dataclass
 class StagedFile:
-    """One file's records as text columns, plus the records that could not be split."""
+    """One file's records as text columns in a temporary DuckDB table, plus the records that
+    could not be split."""
 
     path: Path
-    table: pa.Table  # `_line` BIGINT plus one string column per contract column
+    stage: str  # temp table: `_line` BIGINT plus one VARCHAR column per contract column
+    rows: int  # records in the stage table
     row_errors: list[RowError] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    fast_path: bool = False  # split by DuckDB's own CSV reader
 
     @property
     def records(self) -> int:
-        return self.table.num_rows + len({e.line for e in self.row_errors if e.kind != "unknown-column"})
+        return self.rows + len({e.line for e in self.row_errors if e.kind != "unknown-column"})
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if not data.strip():
-        raise NewsproofError("file is empty", file=str(path), line=1,
-                             hint="write at least the header line (CSV) or remove the file from dataset.yaml")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise NewsproofError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at character {col} of the line)",
-            file=str(path), line=line,
-            hint="save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')",
-        ) from None
+def _empty_error(path: Path) -> NewsproofError:
+    return NewsproofError("file is empty", file=str(path), line=1,
+                          hint="write at least the header line (CSV) or remove the file from dataset.yaml")
+
+
+def _check_not_empty(path: Path) -> None:
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 16):
+            if block.strip():
+                return
+    raise _empty_error(path)
+
+
+def _encoding_error(path: Path) -> NewsproofError:
+    """Find the first byte that is not UTF-8 (streaming) and name its line and character."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, line, line_start = 0, 1, 0  # line_start: file offset where the current line begins
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                bad = max(exc.start, 0)
+                line += block.count(b"\n", 0, bad)
+                newline = block.rfind(b"\n", 0, bad)
+                if newline >= 0:
+                    line_start = offset + newline + 1
+                return NewsproofError(
+                    f"not valid UTF-8 (byte 0x{block[bad]:02x} at byte {offset + bad - line_start + 1} of the line)",
+                    file=str(path), line=line,
+                    hint="save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')",
+                )
+            line += block.count(b"\n")
+            newline = block.rfind(b"\n")
+            if newline >= 0:
+                line_start = offset + newline + 1
+            offset += len(block)
+    return NewsproofError("not valid UTF-8 (the file ends inside a character)", file=str(path), line=line,
+                          hint="save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')")
+
+
+def _open_text(path: Path):
+    """A streaming text view of a UTF-8 file (BOM dropped); newline translation off for csv."""
+    return io.TextIOWrapper(path.open("rb"), encoding="utf-8-sig", newline="", errors="strict")
+
+
+class _Stager:
+    """Collects split records and appends them to the stage table in bounded batches."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, stage: str, contract: Contract) -> None:
+        self.con, self.stage, self.names = con, stage, contract.column_names
+        self.lines: list[int] = []
+        self.columns: dict[str, list] = {name: [] for name in self.names}
+        self.rows = 0
+        cols = ", ".join(f"{quote_ident(n)} VARCHAR" for n in self.names)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} (_line BIGINT, {cols})")
+
+    def add(self, line: int, cells: dict[str, str | None]) -> None:
+        self.lines.append(line)
+        for name in self.names:
+            self.columns[name].append(cells[name])
+        if len(self.lines) >= STAGE_BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        arrays = {"_line": pa.array(self.lines, pa.int64())}
+        for name in self.names:
+            arrays[name] = pa.array(self.columns[name], pa.string())
+        self.con.register("stage_batch", pa.table(arrays))
+        try:
+            self.con.execute(f"INSERT INTO {self.stage} SELECT * FROM stage_batch")
+        finally:
+            self.con.unregister("stage_batch")
+        self.rows += len(self.lines)
+        self.lines.clear()
+        for values in self.columns.values():
+            values.clear()
 
 
 def _check_header(path: Path, header: list[str], contract: Contract) -> list[str]:
@@ -83,52 +158,105 @@ def _check_header(path: Path, header: list[str], contract: Contract) -> list[str
     return [name for name in header if name not in contract.column_names]
 
 
-def _to_arrow(contract: Contract, lines: list[int], columns: dict[str, list]) -> pa.Table:
-    arrays = {"_line": pa.array(lines, pa.int64())}
-    for name in contract.column_names:
-        arrays[name] = pa.array(columns[name], pa.string())
-    return pa.table(arrays)
+def _physical_lines(path: Path) -> int:
+    count, last = 0, b""
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 24):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (1 if last and last != b"\n" else 0)
 
 
-def read_csv(path: Path, contract: Contract) -> StagedFile:
-    text = _decode(path, path.read_bytes())
-    # strict: a stray or unclosed quote is an error, not a cell that silently swallows the
-    # records after it.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _csv_header(path: Path) -> list[str]:
     try:
-        header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
+        with _open_text(path) as fh:
+            return [h.strip() for h in next(csv.reader(fh, strict=True))]
+    except UnicodeDecodeError:
+        raise _encoding_error(path) from None
+    except (csv.Error, StopIteration) as exc:
         raise NewsproofError(f"cannot read the header: {exc}", file=str(path), line=1) from None
-    unknown = _check_header(path, header, contract)
+
+
+def _stage_csv_duckdb(path: Path, header: list[str], contract: Contract,
+                      con: duckdb.DuckDBPyConnection, stage: str) -> int | None:
+    """Fast path: DuckDB's own CSV reader, when the file is plain (one record per line, every
+    record well formed, valid UTF-8). Returns the row count, or None to use the careful reader
+    that reports each bad record with its line."""
+    position = {name: i for i, name in enumerate(header)}
+    # Columns are named by position, so no name from the file is ever spliced into SQL.
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    selects = ", ".join(
+        f"CASE WHEN trim(c{position[name]}) = '' THEN NULL ELSE c{position[name]} END AS {quote_ident(name)}"
+        for name in contract.column_names
+    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS "
+            f"SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, {selects} "
+            f"FROM read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ',', "
+            f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+            f"parallel = true, max_line_size = {MAX_FIELD_BYTES})",
+            [str(path)],
+        )
+    except duckdb.Error:
+        return None
+    rows = con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0]
+    # Line numbers are row numbers + 1 only if no record spans lines and none is blank.
+    if _physical_lines(path) != rows + 1:
+        con.execute(f"DROP TABLE {stage}")
+        return None
+    return rows
+
+
+def _stage_csv_python(path: Path, header: list[str], contract: Contract,
+                      con: duckdb.DuckDBPyConnection, stage: str) -> tuple[int, list[RowError]]:
+    """Careful path: Python's csv module, streaming, one record at a time with its first line."""
     index = {name: i for i, name in enumerate(header)}
     wanted = [(name, index[name]) for name in contract.column_names]
-    columns: dict[str, list] = {name: [] for name in contract.column_names}
-    lines: list[int] = []
+    stager = _Stager(con, stage, contract)
     errors: list[RowError] = []
-    end_of_previous = reader.line_num
-    while True:
-        start = end_of_previous + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise NewsproofError(f"malformed CSV: {exc}", file=str(path), line=start,
-                                 hint="check quoting: a field with a comma, quote or newline must be in double quotes") from None
-        end_of_previous = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue  # blank line
-        if len(row) != len(header):
-            errors.append(RowError(
-                start, None, None,
-                f"has {len(row)} fields, the header has {len(header)}", "field-count",
-                json.dumps(row, ensure_ascii=False)))
-            continue
-        lines.append(start)
-        for name, i in wanted:
-            value = row[i]
-            columns[name].append(value if value.strip() != "" else None)
-    return StagedFile(path, _to_arrow(contract, lines, columns), errors, unknown)
+    try:
+        with _open_text(path) as fh:
+            # strict: a stray or unclosed quote is an error, not a cell that silently swallows
+            # the records after it.
+            reader = csv.reader(fh, strict=True)
+            next(reader)
+            end_of_previous = reader.line_num
+            while True:
+                start = end_of_previous + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    raise NewsproofError(
+                        f"malformed CSV: {exc}", file=str(path), line=start,
+                        hint="check quoting: a field with a comma, quote or newline must be in double quotes",
+                    ) from None
+                end_of_previous = reader.line_num
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # blank line
+                if len(row) != len(header):
+                    errors.append(RowError(
+                        start, None, None, f"has {len(row)} fields, the header has {len(header)}",
+                        "field-count", json.dumps(row, ensure_ascii=False)))
+                    continue
+                stager.add(start, {name: (row[i] if row[i].strip() != "" else None) for name, i in wanted})
+    except UnicodeDecodeError:
+        raise _encoding_error(path) from None
+    stager.flush()
+    return stager.rows, errors
+
+
+def read_csv(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection, stage: str) -> StagedFile:
+    _check_not_empty(path)
+    header = _csv_header(path)
+    unknown = _check_header(path, header, contract)
+    rows = _stage_csv_duckdb(path, header, contract, con, stage)
+    if rows is not None:
+        return StagedFile(path, stage, rows, [], unknown, fast_path=True)
+    rows, errors = _stage_csv_python(path, header, contract, con, stage)
+    return StagedFile(path, stage, rows, errors, unknown)
 
 
 def _json_cell(value, is_list: bool) -> tuple[str | None, str | None]:
@@ -150,47 +278,53 @@ def _json_cell(value, is_list: bool) -> tuple[str | None, str | None]:
     return (text if text.strip() != "" else None), None
 
 
-def read_jsonl(path: Path, contract: Contract) -> StagedFile:
-    text = _decode(path, path.read_bytes())
+def read_jsonl(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection, stage: str) -> StagedFile:
+    _check_not_empty(path)
     known = set(contract.column_names)
     is_list = {c.name: c.is_list for c in contract.columns}
-    columns: dict[str, list] = {name: [] for name in contract.column_names}
-    lines: list[int] = []
+    stager = _Stager(con, stage, contract)
     errors: list[RowError] = []
     unknown: dict[str, None] = {}
-    # Split on "\n" only: str.splitlines() also breaks at U+2028, U+0085 and form feeds,
-    # which JSON strings may hold verbatim (article text pasted from the web).
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(RowError(number, None, None, f"not valid JSON: {exc.msg} (character {exc.colno})",
-                                   "json", line))
-            continue
-        if not isinstance(record, dict):
-            errors.append(RowError(number, None, None, "a line must hold one JSON object", "json", line))
-            continue
-        for key in record:
-            if key not in known:
-                unknown.setdefault(str(key))
-        cells, problem = {}, None
-        for name in contract.column_names:
-            cells[name], issue = _json_cell(record.get(name), is_list[name])
-            if issue:
-                problem = RowError(number, name, cells[name], issue, "type", line)
-                break
-        if problem:
-            errors.append(problem)
-            continue
-        lines.append(number)
-        for name in contract.column_names:
-            columns[name].append(cells[name])
-    return StagedFile(path, _to_arrow(contract, lines, columns), errors, list(unknown))
+    with path.open("rb") as fh:
+        # Binary lines split on b"\n" only: str.splitlines() would also break at U+2028, U+0085
+        # and form feeds, which JSON strings may hold verbatim (article text pasted from the web).
+        for number, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise NewsproofError(
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line)",
+                    file=str(path), line=number, hint="save the file as UTF-8",
+                ) from None
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                errors.append(RowError(number, None, None, f"not valid JSON: {exc.msg} (character {exc.colno})",
+                                       "json", line))
+                continue
+            if not isinstance(record, dict):
+                errors.append(RowError(number, None, None, "a line must hold one JSON object", "json", line))
+                continue
+            for key in record:
+                if key not in known:
+                    unknown.setdefault(str(key))
+            cells, problem = {}, None
+            for name in contract.column_names:
+                cells[name], issue = _json_cell(record.get(name), is_list[name])
+                if issue:
+                    problem = RowError(number, name, cells[name], issue, "type", line)
+                    break
+            if problem:
+                errors.append(problem)
+                continue
+            stager.add(number, cells)
+    stager.flush()
+    return StagedFile(path, stage, stager.rows, errors, list(unknown))
 
 
-def read_parquet(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection) -> StagedFile:
+def read_parquet(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection, stage: str) -> StagedFile:
     """Parquet rows as text like the other readers: `_line` is the 1-based row number, a list
     column is joined with the list separator, and a blank cell is missing."""
     try:
@@ -204,29 +338,31 @@ def read_parquet(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection)
     unknown = _check_header(path, list(found), contract)
     exprs = ["file_row_number + 1 AS _line"]
     for col in contract.columns:
-        ident = '"' + col.name.replace('"', '""') + '"'
+        ident = quote_ident(col.name)
         if found[col.name].endswith("[]"):
             text = f"array_to_string({ident}, '{LIST_SEPARATOR}')"
         else:
             text = f"CAST({ident} AS VARCHAR)"
         # Blank means missing, as in CSV; other values stay verbatim (spans are compared as-is).
         exprs.append(f"CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END AS {ident}")
-    sql = f"SELECT {', '.join(exprs)} FROM read_parquet(?, file_row_number = true) ORDER BY _line"
     try:
-        table = con.sql(sql, params=[str(path)]).to_arrow_table()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {', '.join(exprs)} "
+                    f"FROM read_parquet(?, file_row_number = true)", [str(path)])
     except duckdb.Error as exc:
         raise NewsproofError(f"cannot read the Parquet rows: {str(exc).splitlines()[0]}",
                              file=str(path), hint="re-export the file as Parquet, or use CSV") from None
-    return StagedFile(path, table, [], unknown)
+    rows = con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0]
+    return StagedFile(path, stage, rows, [], unknown)
 
 
-def read_file(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection) -> StagedFile:
+def read_file(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection, stage: str) -> StagedFile:
+    """Split a dataset file into the temp table `stage` (bounded memory whatever its size)."""
     if not path.is_file():
         raise NewsproofError(f"file for table {contract.table!r} not found", file=str(path),
                              hint="create it or fix its name under 'files' in dataset.yaml")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv(path, contract)
+        return read_csv(path, contract, con, stage)
     if suffix in (".jsonl", ".ndjson"):
-        return read_jsonl(path, contract)
-    return read_parquet(path, contract, con)
+        return read_jsonl(path, contract, con, stage)
+    return read_parquet(path, contract, con, stage)
