@@ -2,8 +2,10 @@
 -- measured against (benchmarks/run.py) and the cross-check of its counts (tests/test_synth.py).
 -- One named block per check id; each returns one row per finding:
 -- (table_name, row_key, file, line). Parameters are written in (about_tolerance 0.1, the
--- default ratio rules). contract-type is left out: it compares the database's column types
--- with the contracts and has nothing to find after a load.
+-- default ratio rules). Left out: contract-type (it compares the database's column types with
+-- the contracts and has nothing to find after a load) and the checks against the article text
+-- (value-text-mismatch ... denial-recorded-as-assertion), which parse the text in Python and
+-- have no SQL form; benchmarks/run.py compares this floor with `validate-structural`.
 
 -- name: duplicate-key
 SELECT f.table_name, e.value AS row_key, e.file, e.line

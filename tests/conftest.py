@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from newsproof.cli import main
 from newsproof.load import load_dataset
@@ -27,6 +29,17 @@ REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO / "datasets"
 DATASET_NAMES = ("korea-ukraine", "synthetic-followups")
 NEWSPROOF = Path(sys.executable).parent / "newsproof"
+# `make fuzz` sets NEWSPROOF_FUZZ=1: many more property examples and the large crash/stream inputs.
+FUZZ = os.environ.get("NEWSPROOF_FUZZ") == "1"
+
+# Property tests stay quick in `make test`; `make fuzz` runs them long. Loads touch files, so no
+# per-example deadline; no example database in the repository (a failure prints its blob).
+# `make test` draws the same examples every time; `make fuzz` draws new ones on each run.
+settings.register_profile("newsproof", max_examples=15, deadline=None, database=None, print_blob=True,
+                          derandomize=True)
+settings.register_profile("newsproof-fuzz", max_examples=2_000, deadline=None, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("newsproof-fuzz" if FUZZ else "newsproof")
 
 
 # --------------------------------------------------------------------------- dataset files

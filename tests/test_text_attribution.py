@@ -156,8 +156,18 @@ def test_seed_claims(registry: SourceRegistry, phrase: str, expected: tuple):
     assert ids(chain_of(SEED_ARTICLE, phrase, registry)) == expected
 
 
-def test_seed_unattributed_figure(registry: SourceRegistry):
-    assert chain_of(SEED_ARTICLE, "over 1,500 soldiers", registry, occurrence=1) == NO_CHAIN
+def test_seed_figure_after_reports_of(registry: SourceRegistry):
+    # "... follows reports of North Korea sending over 1,500 soldiers": the noun names the source.
+    chain = chain_of(SEED_ARTICLE, "over 1,500 soldiers", registry, occurrence=1)
+    assert chain == Chain("unnamed-reports", None, "unnamed-reports", "reports", 3095, 3102)
+
+
+def test_seed_claims_sharing_a_cue(registry: SourceRegistry):
+    # The claim span holds its own cue; the sentence's earlier "believe" is the experts'.
+    assert ids(chain_of(SEED_ARTICLE, "a claim both sides refute", registry)) == (
+        "ru-government", None, "ru-government", "refute")
+    assert ids(chain_of(SEED_ARTICLE, "North Korea sending over 1,500 soldiers to Russia", registry)) == (
+        "unnamed-reports", None, "unnamed-reports", "reports")
 
 
 def test_attribute_accepts_precomputed_sentences(registry: SourceRegistry):
@@ -188,6 +198,21 @@ def test_attribute_accepts_precomputed_sentences(registry: SourceRegistry):
          ("ru-ambassador", None, "ru-ambassador", "noted")),
         ("Robert Wood spoke. He said 500 soldiers left.", "500 soldiers",
          ("robert-wood", None, "robert-wood", "said")),
+        # a citation made by the subject, before or around the speech cue
+        ("Yonhap, citing the intelligence agency, said 500 soldiers left.", "500 soldiers",
+         ("yonhap", None, "kr-intelligence-agency", "citing")),
+        ("Citing the intelligence agency, Yonhap said 500 soldiers left.", "500 soldiers",
+         ("yonhap", None, "kr-intelligence-agency", "citing")),
+        ("Yonhap, also citing the intelligence agency, put the total at 500 soldiers.", "500 soldiers",
+         ("yonhap", None, "kr-intelligence-agency", "citing")),
+        ("Yonhap cited the intelligence agency as saying that 500 soldiers left.", "500 soldiers",
+         ("yonhap", None, "kr-intelligence-agency", "cited")),
+        ("According to Yonhap, 500 soldiers left.", "500 soldiers", ("yonhap", None, "yonhap", "according to")),
+        # a source named by a noun, with no cue
+        ("Reports that 500 soldiers left are spreading.", "500 soldiers",
+         ("unnamed-reports", None, "unnamed-reports", "reports")),
+        ("Russia dismissed reports of 500 soldiers leaving.", "500 soldiers leaving",
+         ("ru-government", None, "ru-government", "dismissed")),
     ],
 )  # fmt: skip
 def test_chains(registry: SourceRegistry, text: str, phrase: str, expected: tuple):
@@ -201,6 +226,7 @@ def test_chains(registry: SourceRegistry, text: str, phrase: str, expected: tupl
         "NATO said nothing; 500 soldiers left.",  # a semicolon ends the cue's scope
         '"We will respond," NATO said, and 500 soldiers left.',  # that cue belongs to the quote
         "500 soldiers left.",
+        "NATO accused Russia of sending 500 soldiers.",  # a name is not a noun source
     ],
 )
 def test_no_chain(registry: SourceRegistry, text: str):
@@ -209,6 +235,9 @@ def test_no_chain(registry: SourceRegistry, text: str):
 
 def test_cue_without_known_source(registry: SourceRegistry):
     text = "A spokesman said 300 soldiers left."
+    assert chain_of(text, "300 soldiers", registry) == Chain(None, None, None, "said", 12, 16)
+    # The source after "said that" is the subject of the reported clause, not the speaker.
+    text = "A spokesman said that Russia had sent 300 soldiers."
     assert chain_of(text, "300 soldiers", registry) == Chain(None, None, None, "said", 12, 16)
 
 
@@ -277,6 +306,16 @@ def test_registry_rejects_ambiguous_entries():
         SourceRegistry([SourceEntry("a", "Seoul", "other"), SourceEntry("b", "B", "other", ("Seoul",))])
 
 
+def test_registry_can_skip_ambiguous_and_blank_names():
+    registry = SourceRegistry([SourceEntry("a", "Seoul", "other", ("Alpha",)),
+                               SourceEntry("b", " ", "other", ("Seoul", "", "—", "Beta"))], ambiguous="skip")
+    assert mentions(registry, "Seoul, Alpha and Beta") == [("Alpha", "a"), ("Beta", "b")]
+    assert registry.knows("a") and registry.knows("b") and not registry.knows("c")
+    assert not SourceRegistry([SourceEntry("c", " ", "other")], ambiguous="skip").knows("c")
+    with pytest.raises(ValueError, match="ambiguous"):
+        SourceRegistry([], ambiguous="ignore")
+
+
 # --- cues and quotes ------------------------------------------------------------------
 
 
@@ -311,6 +350,7 @@ def test_cue_table(surface: str, lemma: str, kind: str):
         ("Troops left, as reported by Yonhap.", [("as reported by", "disclosure")]),
         ("According to NATO, they said so.", [("According to", "citation"), ("said", "speech")]),
         ("It was unsaid and the reportedly", []),
+        ("They sent an estimated 3,000 troops, officials estimated.", [("estimated", "belief")]),
         ("Yonhap had reported, citing the agency", [("reported", "disclosure"), ("citing", "citation")]),
     ],
 )

@@ -29,12 +29,31 @@ def handles_errors(func: Callable) -> Callable:
         except NewsproofError as exc:
             click.echo(f"newsproof: error: {exc}", err=True)
             sys.exit(EXIT_INPUT)
+        except Exception as exc:
+            # A full disk is the user's to fix, wherever the write failed; anything else is a bug.
+            from .store import no_room_error
+
+            no_room = no_room_error(exc)
+            if no_room is None:
+                raise
+            click.echo(f"newsproof: error: {no_room}", err=True)
+            sys.exit(EXIT_INPUT)
     return wrapper
 
 
 def _echo_lines(lines: Iterable[str]) -> None:
     for line in lines:
         click.echo(line)
+
+
+class _LfRecords:
+    """A csv writer target: each record (one write call) ends in LF instead of CRLF."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, record: str) -> None:
+        self.stream.write(record.removesuffix("\r\n") + "\n")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +102,10 @@ def sql(query: str, db: str, fmt: str, write: bool) -> None:
     if fmt == "json":
         click.echo(json.dumps([dict(zip(columns, row)) for row in rows], default=str, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        # Raw data for programs (no formula neutralising, see SECURITY.md). The writer quotes the
+        # characters of its line ending only, so it is given CRLF (a cell holding a bare CR gets
+        # quoted: readers take a CR for a line break) and each record is written ending in LF.
+        writer = csv.writer(_LfRecords(sys.stdout), lineterminator="\r\n")
         writer.writerow(columns)
         writer.writerows(rows)
     else:
@@ -119,18 +141,41 @@ def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
               help="Also build Great Expectations Data Docs for this run's GX suites into this folder.")
 @click.option("--html", "html_dir", type=click.Path(file_okay=False),
               help="Also write the HTML report of this run into this folder.")
+@click.argument("sources", nargs=-1, type=click.Path())
+@click.option("--engine", "engine_name", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="duckdb: the --db database. spark: the DATASET_DIRs (or --table) read by Spark, no database.")
+@click.option("--spark-master", help="Spark master URL for --engine spark (default: local[*]).")
+@click.option("--table", "tables", multiple=True,
+              help="With --engine spark: TABLE=catalog.table to validate a Spark catalog table (repeatable).")
+@click.option("--findings-dir", type=click.Path(file_okay=False),
+              help="With --engine spark: write the findings here as Parquet (qa_runs, qa_results, qa_failures).")
 @handles_errors
 def validate(db: str, suite: str, select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, fail_on: str,
              schemas: str | None, validators: str | None, verbose: bool, gx_data_docs: str | None,
-             html_dir: str | None) -> None:
-    """Run a suite over the database; exit 1 on findings at or above --fail-on."""
+             html_dir: str | None, sources: tuple[str, ...], engine_name: str, spark_master: str | None,
+             tables: tuple[str, ...], findings_dir: str | None) -> None:
+    """Run a suite over the database (or, with --engine spark, over DATASET_DIRs); exit 1 on
+    findings at or above --fail-on."""
     from . import engine
     from .formats import render
     from .store import connect
 
-    result = engine.validate(db, suite=suite, select=select, ignore=ignore, fail_on=fail_on,
-                             schemas=schemas, validators=validators)
-    con = connect(db, read_only=True)
+    if engine_name == "spark":
+        if gx_data_docs or html_dir:
+            raise NewsproofError("--gx-data-docs and --html need --engine duckdb",
+                                 hint="with --engine spark, write --findings-dir and report on it")
+        from .spark.engine import validate_for_cli
+
+        result, con = validate_for_cli(sources, tables, master=spark_master, findings_dir=findings_dir,
+                                       suite=suite, select=select, ignore=ignore, fail_on=fail_on,
+                                       schemas=schemas, validators=validators)
+    else:
+        if sources or tables or spark_master or findings_dir:
+            raise NewsproofError("dataset folders, --table, --spark-master and --findings-dir need --engine spark",
+                                 hint="with --engine duckdb, load the folders first: newsproof load DATASET_DIR")
+        result = engine.validate(db, suite=suite, select=select, ignore=ignore, fail_on=fail_on,
+                                 schemas=schemas, validators=validators)
+        con = connect(db, read_only=True)
     try:
         _echo_lines(render(result, fmt, con, verbose))
     finally:
@@ -321,3 +366,37 @@ def synth(figures: int, articles: int, out_dir: str, seed: int, defect_rate: flo
     click.echo(f"{out_dir}: {rows}")
     click.echo(f"  {len(truth.defects):,} planted finding(s) in {TRUTH_FILE}: "
                + (", ".join(f"{check} {n}" for check, n in truth.by_check().items()) or "none"))
+
+
+@main.command()
+@click.argument("article_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="sources.csv whose names and aliases tell who says what (default: the --diff dataset's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write the proposal as figures.csv, claims.csv and attributions.csv into this folder.")
+@click.option("--diff", "diff_dir", type=click.Path(file_okay=False),
+              help="Compare with a curated dataset folder (exit 1 if they differ).")
+@handles_errors
+def extract(article_files: tuple[str, ...], sources_file: str | None, out_dir: str | None,
+            diff_dir: str | None) -> None:
+    """Propose figures, claims and attributions from article text (.txt files or articles.jsonl)."""
+    from .checks.textbundle import source_registry
+    from .extract import (diff_dataset, extract_files, read_curated, read_sources, summary_lines,
+                          write_proposal)
+
+    if sources_file:
+        sources = tuple(read_sources(sources_file))
+    elif diff_dir:
+        sources = next((a.sources for a in read_curated(diff_dir).values()), ())
+    else:
+        sources = ()
+    proposal, texts = extract_files(article_files, source_registry(sources))
+    if out_dir:
+        for path in write_proposal(proposal, out_dir):
+            click.echo(f"wrote {path}")
+    if diff_dir:
+        lines, differing = diff_dataset(proposal, texts, diff_dir)
+        _echo_lines(lines)
+        sys.exit(EXIT_FINDINGS if differing else EXIT_OK)
+    if not out_dir:
+        _echo_lines(summary_lines(proposal))

@@ -25,7 +25,7 @@ from .contracts import load_contracts
 from .errors import NewsproofError
 from .findings import (FAILED, NOT_RUN, PASSED, SAMPLE_SIZE, CheckResult, ValidationResult,
                        ensure_tables, iter_failures)
-from .store import DEFAULT_DB, connect, ensure_schema, transaction
+from .store import DEFAULT_DB, connect, ensure_schema, no_room_error, transaction
 from .suites import DEFAULT_SUITE, Suite, load_suite
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -155,8 +155,18 @@ def select_checks(suite: Suite, select: Iterable[str] | None, ignore: Iterable[s
             and not any(fnmatch.fnmatchcase(c.id, p) for p in dropped)]
 
 
+class _CheckAbortedRun(Exception):
+    """A check failed while executing (say a cast that some row's data cannot take): DuckDB has
+    aborted the validation's transaction, so it is run again without that check."""
+
+    def __init__(self, check_id: str, message: str) -> None:
+        super().__init__(message)
+        self.check_id, self.message = check_id, message
+
+
 def run_checks(con: duckdb.DuckDBPyConnection, suite: Suite, checks: list[Check], run_id: str,
-               contracts) -> list[CheckResult]:
+               contracts, not_run: dict[str, str] | None = None) -> list[CheckResult]:
+    """Run the checks; those in `not_run` (id -> message) are recorded as not run, unexecuted."""
     cache: dict = {}
     results = []
     for check in checks:
@@ -164,18 +174,25 @@ def run_checks(con: duckdb.DuckDBPyConnection, suite: Suite, checks: list[Check]
         started = time.perf_counter()
         status, message = PASSED, None
         try:
-            if check.sql is not None:
+            if not_run and check.id in not_run:
+                status, message = NOT_RUN, not_run[check.id]
+            elif check.sql is not None:
                 _run_sql_check(con, check, params, run_id)
             else:
                 _run_python_check(con, check, CheckContext(con, contracts, params, cache), run_id)
         except (duckdb.Error, NewsproofError) as exc:
+            if no_room_error(exc) is not None:
+                raise  # a full disk ends the validation, it is not one check's failure
             status, message = NOT_RUN, f"could not run: {str(exc).strip().splitlines()[0]}"
         except Exception as exc:  # a user's own Python check: report it, do not crash the run
             if check.origin == "built-in":
                 raise
             status, message = NOT_RUN, f"could not run: {type(exc).__name__}: {exc}"
         if status == NOT_RUN:
-            con.execute("DELETE FROM qa_failures WHERE run_id = ? AND check_id = ?", [run_id, check.id])
+            try:
+                con.execute("DELETE FROM qa_failures WHERE run_id = ? AND check_id = ?", [run_id, check.id])
+            except duckdb.TransactionException:
+                raise _CheckAbortedRun(check.id, message) from None
             count = 0
         else:
             # fetchall, not fetchone: DuckDB 2 refuses register()/sql() while a result is unfinished.
@@ -226,25 +243,31 @@ def validate(
         if not datasets:
             raise NewsproofError("no dataset is loaded in this database", file=str(db),
                                  hint="newsproof load DATASET_DIR --db " + str(db))
-        with transaction(con):
-            results = run_checks(con, the_suite, checks, run_id, contracts)
-            outcome = ValidationResult(run_id, str(db), the_suite.name, the_suite.version, fail_on,
-                                       results, time.perf_counter() - started)
-            counts = outcome.counts
-            con.executemany(
-                "INSERT INTO qa_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[run_id, r.check_id, r.severity, r.description, ",".join(r.tables), r.status,
-                  r.failure_count, r.duration_ms, r.message, r.reproduce_sql,
-                  next(c.origin for c in checks if c.id == r.check_id)] for r in results],
-            )
-            con.execute(
-                "INSERT INTO qa_runs VALUES (?, ?, now()::TIMESTAMP, ?, ?, ?, 'duckdb', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, started_at, the_suite.name, the_suite.version, the_suite.sha256, str(db),
-                 json.dumps(datasets, sort_keys=True), len(results),
-                 sum(1 for r in results if r.status != PASSED), counts["error"], counts["warning"],
-                 counts["info"], "passed" if outcome.ok else "failed", fail_on, outcome.duration_s,
-                 __version__, json.dumps({r.check_id: round(r.duration_ms, 1) for r in results})],
-            )
+        not_run: dict[str, str] = {}
+        while True:  # once more for each check that aborts the transaction (see _CheckAbortedRun)
+            try:
+                with transaction(con):
+                    results = run_checks(con, the_suite, checks, run_id, contracts, not_run)
+                    outcome = ValidationResult(run_id, str(db), the_suite.name, the_suite.version, fail_on,
+                                               results, time.perf_counter() - started)
+                    counts = outcome.counts
+                    con.executemany(
+                        "INSERT INTO qa_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[run_id, r.check_id, r.severity, r.description, ",".join(r.tables), r.status,
+                          r.failure_count, r.duration_ms, r.message, r.reproduce_sql,
+                          next(c.origin for c in checks if c.id == r.check_id)] for r in results],
+                    )
+                    con.execute(
+                        "INSERT INTO qa_runs VALUES (?, ?, now()::TIMESTAMP, ?, ?, ?, 'duckdb', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [run_id, started_at, the_suite.name, the_suite.version, the_suite.sha256, str(db),
+                         json.dumps(datasets, sort_keys=True), len(results),
+                         sum(1 for r in results if r.status != PASSED), counts["error"], counts["warning"],
+                         counts["info"], "passed" if outcome.ok else "failed", fail_on, outcome.duration_s,
+                         __version__, json.dumps({r.check_id: round(r.duration_ms, 1) for r in results})],
+                    )
+                break
+            except _CheckAbortedRun as aborted:
+                not_run[aborted.check_id] = aborted.message
     finally:
         if own:
             con.close()

@@ -15,6 +15,7 @@ from .findings import FAILED, NOT_RUN, FailureRow, ValidationResult, iter_failur
 
 FORMATS = ("text", "json", "junit", "github")
 TEXT_ROWS_PER_CHECK = 5
+_LABEL = {"error": "FAIL", "warning": "WARN", "info": "INFO"}
 # Dataset values reach messages verbatim. Control characters would break a text line in two,
 # and most of them are not allowed anywhere in XML 1.0: both show them as escapes instead.
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -52,7 +53,7 @@ def format_text(result: ValidationResult, con: duckdb.DuckDBPyConnection | None 
         if r.status == NOT_RUN:
             yield _one_line(f"NOT RUN  {r.severity:<7} {r.check_id}: {r.message}")
         elif r.status == FAILED:
-            yield f"FAIL     {r.severity:<7} {r.check_id}: {r.failure_count} failing row(s) - {r.description}"
+            yield f"{_LABEL[r.severity]:<8} {r.severity:<7} {r.check_id}: {r.failure_count} failing row(s) - {r.description}"
             for row in r.sample[:TEXT_ROWS_PER_CHECK]:
                 key = f" [{row.table_name} {row.row_key}]" if row.row_key else f" [{row.table_name}]"
                 yield _one_line(f"           {row.location}{key} {row.message}")

@@ -15,6 +15,7 @@ import duckdb
 
 from .contracts import Column, Contract, load_contracts
 from .errors import NewsproofError
+from .findings import ensure_tables
 from .manifest import Manifest, read_manifest
 from .readers import LIST_SEPARATOR, StagedFile, read_file
 from .store import DEFAULT_DB, connect, ensure_schema, quote_ident, transaction
@@ -275,6 +276,9 @@ def load_dataset(
     con = con or connect(db)
     try:
         ensure_schema(con, contracts)
+        # The findings tables exist from the first load on, so a later validation that fails
+        # (say, on a full disk) leaves the database exactly as the load left it.
+        ensure_tables(con)
         if skip_unchanged:
             row = con.execute("SELECT fingerprint FROM datasets WHERE name = ?", [manifest.name]).fetchone()
             if row and row[0] == result.fingerprint:

@@ -7,6 +7,8 @@ Python package: new files are written in a storage format that older clients rea
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +64,25 @@ LEFT JOIN sources r ON r._dataset = a._dataset AND r.source_id = a.reporter_id
 LEFT JOIN sources v ON v._dataset = a._dataset AND v.source_id = a.via_id
 LEFT JOIN sources o ON o._dataset = a._dataset AND o.source_id = a.origin_id""",
 )
+
+
+# A write that cannot grow a file: the disk or the quota is full, or the file size limit
+# (`ulimit -f`) is reached. DuckDB reports these in its IOException text.
+_NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_NO_ROOM_TEXT = tuple(os.strerror(code) for code in _NO_ROOM)
+
+
+def no_room_error(exc: BaseException) -> NewsproofError | None:
+    """The user-fixable error for a write that failed for lack of room, or None for any other."""
+    if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+        detail = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
+    elif isinstance(exc, duckdb.Error) and any(text in str(exc) for text in _NO_ROOM_TEXT):
+        detail = str(exc).strip().splitlines()[0]
+    else:
+        return None
+    return NewsproofError(f"disk full or file too large ({detail})",
+                          hint="free disk space (or raise the file size limit) and run the command again; "
+                               "what it was writing was rolled back")
 
 
 def quote_ident(name: str) -> str:
@@ -133,8 +154,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("BEGIN TRANSACTION")
     try:
         yield
-    except BaseException:
+    except BaseException as exc:
         con.execute("ROLLBACK")
+        no_room = no_room_error(exc)
+        if no_room is not None:
+            raise no_room from None
         raise
     con.execute("COMMIT")
 

@@ -20,8 +20,8 @@ How the data is made:
 - Articles are about 4 KB: the statements, padded with neutral sentences.
 
 Defects: with probability `defect_rate` a statement is replaced by one that carries the next
-defect kind in turn (every check of the default suite whose failures can be planted in data;
-see DEFECT_KINDS). A defect touches only its own rows (figures whose bounds are wrong get a
+defect kind in turn (every check of the default suite whose failures can be planted in data,
+structural and against the article text; see DEFECT_KINDS). A defect touches only its own rows (figures whose bounds are wrong get a
 subject of their own), so it triggers its own check and nothing else, except where two checks
 share a rule (a GX expectation restating bounds-order; a source without a name is also an empty
 required column): truth.csv then lists both findings.
@@ -64,6 +64,10 @@ DEFECT_KINDS = (
     "attribution-via-invalid", "attribution-chain-cycle", "denied-claim-status",
     "contract-not-null", "contract-enum", "contract-range", "contract-pattern",
     "gx-articles", "gx-sources", "gx-claims", "gx-figures", "gx-attributions",
+    "figure-not-in-text", "value-text-mismatch", "figure-value-mismatch", "qualifier-dropped",
+    "qualifier-mismatch", "unit-mismatch", "figure-missing-from-dataset", "repeated-figure-inconsistent",
+    "measure-conflated", "relative-date-unanchored", "attribution-source-mismatch", "attribution-missing-hop",
+    "attribution-chain-reversed", "denial-recorded-as-assertion",
     "figure-unit-singular", "source-name-present",
 )
 DEFAULT_DEFECT_RATE = 0.01
@@ -110,11 +114,11 @@ OUTLETS = (("daily-ledger", "The Daily Ledger"), ("evening-courier", "The Evenin
 FILLERS = (
     "The figures could not be verified independently.",
     "Officials did not respond to a request for comment.",
-    "Diplomats said talks on the matter would continue next week.",
+    "Diplomats said talks on the matter would continue.",
     "The ministry declined to give further details.",
     "Analysts cautioned that early estimates are often revised.",
     "Opposition lawmakers called for a closed briefing on the reports.",
-    "Satellite images published last month showed new activity at several bases.",
+    "Satellite images published earlier showed new activity at several bases.",
     "The government has repeatedly said it seeks a negotiated settlement.",
     "Neighbouring states have raised their alert levels.",
     "Observers noted that similar reports in the past proved exaggerated.",
@@ -125,7 +129,7 @@ FILLERS = (
     "Military experts said the numbers were consistent with earlier assessments.",
     "The reports added to concerns about a wider escalation.",
     "Both governments have described their cooperation as routine.",
-    "Regional leaders are due to meet at a summit later this month.",
+    "Regional leaders are due to meet at a summit soon.",
     "The claims come amid heightened tension along the frontier.",
     "Neither side has published official casualty figures.",
 )
@@ -369,13 +373,29 @@ class _Table:
 
 # Defect kinds whose figures get a subject of their own (their bounds, unit or subject are wrong).
 _OWN_SUBJECT = frozenset({"qualifier-bounds", "bounds-order", "ratio-plausibility", "cross-article-conflict",
-                          "figure-unit-singular", "contract-range", "gx-figures"})
+                          "figure-unit-singular", "contract-range", "gx-figures", "value-text-mismatch",
+                          "figure-value-mismatch", "qualifier-dropped", "qualifier-mismatch", "unit-mismatch",
+                          "repeated-figure-inconsistent", "measure-conflated"})
+# Defects planted as a second figure of the same article, right after the first: (kind of the
+# second statement, in its own words or in the first's).
+_PARTNERED = {"measure-conflated": "conflated-partner", "repeated-figure-inconsistent": "repeated-partner"}
+_PARTNER_OF = {"conflict-partner": "cross-article-conflict", "conflated-partner": "measure-conflated",
+               "repeated-partner": "repeated-figure-inconsistent"}
+# Defects of the article row planted beside a clean statement: the sentence added after it.
+_BESIDE_STATEMENT = {
+    "figure-missing-from-dataset": "Officials said {count} people attended the briefing.",  # no figure row
+    "relative-date-unanchored": "The figures were first reported last week.",  # and no published_at
+    "denial-recorded-as-assertion": "",  # the denial that follows the statement carries it
+}
 # How many forms each defect kind takes in turn (which table or column carries it).
 _VARIANTS = {"duplicate-key": 3, "reference-dangling": 4, "load-rejected-row": 3, "offset-out-of-range": 3,
              "attribution-missing": 2, "contract-enum": 2}
 # Defects that are one wrong cell of a statement's claim row, figure row or the figure's
 # attribution row: (kind, variant) -> (table, column, value or one of the markers below).
 _PAST_END = "past-end"  # an offset beyond the end of the article text
+_SHIFTED = "shifted"  # the span moved one character on: it no longer holds value_text
+_SWAPPED = "swapped"  # reporter and origin exchanged
+_OTHER_ORIGIN = "other-origin"  # a source the sentence does not cite
 _REVERSED = "reversed"  # the span's end before its start
 _LEAD_IN = "lead-in"  # the whole lead-in ("reported, citing X, which cited Y, that") as the cue
 _CELL_DEFECTS: dict[tuple[str, int], tuple[str, str, object]] = {
@@ -392,9 +412,14 @@ _CELL_DEFECTS: dict[tuple[str, int], tuple[str, str, object]] = {
     ("denied-claim-status", 0): ("claims", "status", "corroborated"),
     ("gx-claims", 0): ("claims", "char_end", _REVERSED),
     ("gx-attributions", 0): ("attributions", "cue", _LEAD_IN),
+    ("figure-not-in-text", 0): ("figures", "char_start", _SHIFTED),
+    ("attribution-chain-reversed", 0): ("attributions", "reporter_id", _SWAPPED),
+    ("attribution-missing-hop", 0): ("attributions", "via_id", None),
+    ("attribution-source-mismatch", 0): ("attributions", "origin_id", _OTHER_ORIGIN),
 }
 # Findings a defect produces besides its own check's, where two checks share a rule.
-_ALSO = {"bounds-order": ("gx-figures",), "gx-claims": ("offset-out-of-range",)}
+_ALSO = {"bounds-order": ("gx-figures",), "gx-claims": ("offset-out-of-range",),
+         "value-text-mismatch": ("figure-value-mismatch",)}
 _KEY_PREFIX = {"claims": "clm", "figures": "fig", "attributions": "att"}
 _EXTRA_ROW_TABLES = tuple(_KEY_PREFIX)  # where a duplicate or rejected row goes, by variant
 # Where a load-rejected row has text in a numeric column: (column, text or None for value_text).
@@ -504,12 +529,26 @@ class _Generator:
         if kind == "gx-figures":  # a label that is not kebab-case
             subject = f"{like.nation.demonym} {like.noun} (case {self.planted[kind]})"
         noun, unit = ("soldiers", "soldier") if kind == "ratio-plausibility" else (like.noun, like.unit)
+        # An off-round value (4,530 where clean counts are whole hundreds): no clean phrase repeats it.
+        value = like.value + 10 * self.rng.between(1, 9)
         return _Story(like.nation, like.host, noun, unit, like.measure, like.clause, like.as_of,
-                      like.value, like.formation, subject)
+                      value, like.formation, subject)
 
-    def phrase(self, story: _Story) -> tuple[str, int, str, int | None, int | None]:
+    def phrase(self, story: _Story, used: set[str]) -> tuple[str, int, str, int | None, int | None]:
         """(value_text, value, qualifier, lower, upper) for the true value in one of the usual
-        forms (coded as `newsproof.text.numbers` codes them); every bound holds for it."""
+        forms (coded as `newsproof.text.numbers` codes them); every bound holds for it. The
+        text is new to the article (`used`): one phrase in one article means one count."""
+        for _ in range(20):
+            phrase = self.one_phrase(story)
+            if phrase[0] not in used:
+                return phrase
+        t, noun = story.value, story.noun
+        width = 100
+        while f"between {t - width:,} and {t + width:,} {noun}" in used:
+            width += 100
+        return f"between {t - width:,} and {t + width:,} {noun}", t - width, "range", t - width, t + width
+
+    def one_phrase(self, story: _Story) -> tuple[str, int, str, int | None, int | None]:
         rng, t, noun = self.rng, story.value, story.noun
         form = rng.below(10)
         if form == 1 and t % 1000 == 0 and t < 100_000:
@@ -568,11 +607,13 @@ class _Generator:
         text.add(f"{lead.nation.capital.upper()}, {published.day} {MONTHS[published.month - 1]} "
                  f"{published.year} ({outlet_name}) - ")
         statements: list[_Statement] = []
+        used: set[str] = set()  # figure phrases already in the article
         room = self.quota(number)
+        article_defects: list[str] = []  # defects of the article row, planted when it is written
         if self.pending_conflict and room > 0:
-            story, value = self.pending_conflict
+            story, phrase = self.pending_conflict
             self.pending_conflict = None
-            statements.append(self.statement(text, story, "conflict-partner", partner_value=value))
+            statements.append(self.statement(text, used, story, "conflict-partner", partner=phrase))
             room -= 1
             text.add(" ")
         slot = 0
@@ -582,27 +623,37 @@ class _Generator:
             kind = self.draw_kind(number, room)
             composite = kind == "ratio-plausibility" or (
                 kind is None and story.formation is not None and room >= 2 and rng.random() < 0.5)
-            statement = self.statement(text, story, kind, composite=composite)
+            in_statement = None if kind in _BESIDE_STATEMENT else kind
+            statement = self.statement(text, used, story, in_statement, composite=composite)
             statements.append(statement)
             room -= len(statement.figures)
-            if kind == "denied-claim-status" or rng.random() < 0.15:
+            if kind in _PARTNERED:
                 text.add(" ")
-                statements.append(self.denial(text, statement))
+                partner_story, phrase = self.partner_of(statement, stories[slot % len(stories)])
+                statements.append(self.statement(text, used, partner_story, _PARTNERED[kind], partner=phrase))
+                room -= 1
+            elif _BESIDE_STATEMENT.get(kind):
+                text.add(" " + _BESIDE_STATEMENT[kind].format(count=20 + 10 * rng.below(30)))
+                article_defects.append(kind)
+            if kind in ("denied-claim-status", "denial-recorded-as-assertion") or rng.random() < 0.15:
+                text.add(" ")
+                statements.append(self.denial(text, statement, recorded_as_assertion=(
+                    kind == "denial-recorded-as-assertion")))
             for _ in range(rng.between(0, 2)):
                 text.add(" " + rng.pick(FILLERS))
             text.add("\n" if rng.random() < 0.6 else " ")
         if text.pos < 3_800:
             text.add(_padding(rng.below(len(_PADDING_STARTS)), 3_800 + rng.below(600) - text.pos))
         body = text.value().rstrip()
-        self.write_article(number, article_id, title, outlet_id, published, body, statements)
+        self.write_article(number, article_id, title, outlet_id, published, body, statements, article_defects)
 
     # ---------------------------------------------------------------- one statement
 
     def chain(self, kind: str | None, origin: str) -> tuple[str, str | None, str]:
         """(reporter, via, origin): said directly, relayed once, or relayed twice."""
         rng = self.rng
-        two_hop = ("attribution-via-invalid", "attribution-chain-cycle", "gx-attributions")
-        shape = 3 if kind in two_hop else rng.below(4)
+        two_hop = ("attribution-via-invalid", "attribution-chain-cycle", "gx-attributions", "attribution-missing-hop")
+        shape = 3 if kind in two_hop else 2 if kind == "attribution-chain-reversed" else rng.below(4)
         if kind == "source-name-present" or shape <= 1:
             return origin, None, origin
         reporter = rng.pick(AGENCIES + OUTLETS)[0]
@@ -615,8 +666,8 @@ class _Generator:
             origin = reporter
         return reporter, via, origin
 
-    def statement(self, text: _Text, story: _Story, kind: str | None, *, composite: bool = False,
-                  partner_value: int | None = None) -> _Statement:
+    def statement(self, text: _Text, used: set[str], story: _Story, kind: str | None, *,
+                  composite: bool = False, partner: tuple | None = None) -> _Statement:
         """Write one attributed sentence into the text; return what the rows need."""
         rng = self.rng
         variant = 0
@@ -665,47 +716,84 @@ class _Generator:
                          for part in story.clause.split("{value}"))
         claim_start = text.add(before)
         figures: list[_Figure] = []
-        if composite:
-            f_unit, f_plural, count = story.formation or ("brigade", "brigades", 4)
-            soldiers = story.value
-            if kind == "ratio-plausibility":  # ten times the largest plausible size of the unit
-                soldiers = count * {"brigade": 60_000, "battalion": 12_000, "division": 250_000}[f_unit]
-            formation_text = f"{_words(count)} {f_plural}"
+        f_unit, f_plural, count = story.formation or ("brigade", "brigades", 4)
+        if kind == "ratio-plausibility":  # a formation count not yet in the article
+            count = next((n for n in range(count, count + 20) if f"{_words(n)} {f_plural}" not in used), count)
+        soldiers = story.value
+        if kind == "ratio-plausibility":  # ten times the largest plausible size of the unit
+            soldiers = count * {"brigade": 60_000, "battalion": 12_000, "division": 250_000}[f_unit]
+        formation_text, soldier_text = f"{_words(count)} {f_plural}", f"{soldiers:,} {story.noun}"
+        if composite and (kind or not {formation_text, soldier_text} & used):
             formation = self.figure(text, formation_text, count, "exact", count, count, story, f_unit)
             text.add(" with ")
-            soldier = self.figure(text, f"{soldiers:,} {story.noun}", soldiers, "exact", soldiers, soldiers, story)
+            soldier = self.figure(text, soldier_text, soldiers, "exact", soldiers, soldiers, story)
             soldier.linked_figure_id = formation.figure_id
             figures += [formation, soldier]
         else:
             t = story.value
-            if partner_value is not None:  # the other half of a conflict: three times as many
-                phrase = (f"{partner_value:,} {story.noun}", partner_value, "exact", partner_value, partner_value)
+            recorded = None  # value_text as recorded, when it is not the whole phrase
+            if partner is not None:  # the second figure of a two-figure defect
+                phrase = partner
             elif kind == "qualifier-bounds":  # "over N" recorded with an upper bound
                 phrase = (f"over {t:,} {story.noun}", t, "over", t, 2 * t)
             elif kind == "bounds-order":  # a vague count with its bounds swapped
-                phrase = (f"several thousand {story.noun}", 3_000, "vague", 9_000, 3_000)
+                words, value, upper = self.vague_phrase(story, used)
+                phrase = (words, value, "vague", upper, value)
             elif kind == "contract-range":  # a sign slipped into the lower bound
-                phrase = (f"several thousand {story.noun}", 3_000, "vague", -3_000, 9_000)
-            elif kind == "cross-article-conflict":
-                phrase = (f"{t:,} {story.noun}", t, "exact", t, t)
-                self.pending_conflict = (story, 3 * t)
+                words, value, upper = self.vague_phrase(story, used)
+                phrase = (words, value, "vague", -value, upper)
+            elif kind in ("cross-article-conflict", "measure-conflated", "qualifier-dropped"):
+                phrase = (f"{'over ' if kind == 'qualifier-dropped' else ''}{t:,} {story.noun}", t, "exact", t, t)
+                if kind == "cross-article-conflict":  # the next article reports three times as many
+                    self.pending_conflict = (story, (f"{3 * t:,} {story.noun}", 3 * t, "exact", 3 * t, 3 * t))
+            elif kind == "value-text-mismatch":  # "4,530 troops" recorded as 453
+                phrase = (f"{t:,} {story.noun}", t // 10, "exact", t // 10, t // 10)
+            elif kind == "figure-value-mismatch":  # "14,530 troops" with the span on "14" alone
+                big = t + 10_000
+                phrase = (f"{big:,} {story.noun}", big // 1000, "exact", big // 1000, big // 1000)
+                recorded = str(big // 1000)
+            elif kind == "qualifier-mismatch":  # "about N" recorded as over N
+                phrase = (f"about {t:,} {story.noun}", t, "over", t, None)
+            elif kind == "repeated-figure-inconsistent":
+                words, value, upper = self.vague_phrase(story, used)
+                phrase = (words, value, "vague", value, upper)
             else:
-                phrase = self.phrase(story)
-            unit = story.unit + "s" if kind == "figure-unit-singular" else story.unit
-            figures.append(self.figure(text, *phrase, story, unit))
+                phrase = self.phrase(story, used)
+            unit = {"figure-unit-singular": story.unit + "s", "unit-mismatch": "brigade"}.get(kind, story.unit)
+            figures.append(self.figure(text, *phrase, story, unit, recorded))
+        used.update(f.value_text for f in figures)
         text.add(after)
         claim_end = text.pos
         text.add(".")
         return _Statement(kind, story, (claim_start, claim_end), cue, cue_start, reporter, via, origin,
                           stance, figures, variant=variant, lead_in=lead_in)
 
+    def vague_phrase(self, story: _Story, used: set[str]) -> tuple[str, int, int]:
+        """(value_text, value, upper) of a vague count new to the article, coded as the text
+        layer codes it ("a few thousand": 2,000 to 5,000)."""
+        forms = ((f"a few thousand {story.noun}", 2_000, 5_000), (f"several thousand {story.noun}", 3_000, 9_000),
+                 (f"thousands of {story.noun}", 2_000, 10_000))
+        return next((f for f in forms if f[0] not in used), forms[0])
+
     def figure(self, text: _Text, value_text: str, value: int, qualifier: str, lower: int | None,
-               upper: int | None, story: _Story, unit: str | None = None) -> _Figure:
+               upper: int | None, story: _Story, unit: str | None = None, recorded: str | None = None) -> _Figure:
         start = text.add(value_text)
-        return _Figure(self.new_id("fig"), start, value_text, value, qualifier, lower, upper,
+        return _Figure(self.new_id("fig"), start, recorded or value_text, value, qualifier, lower, upper,
                        unit or story.unit, story)
 
-    def denial(self, text: _Text, about: _Statement) -> _Statement:
+    def partner_of(self, first: _Statement, next_story: _Story) -> tuple[_Story, tuple]:
+        """The story and phrase of a two-figure defect's second figure: three times the first
+        count under the same key (measure-conflated), or the first's words for another count,
+        recorded with another upper bound (repeated-figure-inconsistent)."""
+        figure = first.figures[0]
+        if first.kind == "measure-conflated":
+            v = 3 * figure.value
+            return first.story, (f"{v:,} {first.story.noun}", v, "exact", v, v)
+        story = self.own_story(next_story, "repeated-figure-inconsistent")
+        story.noun, story.unit = first.story.noun, first.story.unit
+        return story, (figure.value_text, figure.value, "vague", figure.lower, figure.upper - 1_000)
+
+    def denial(self, text: _Text, about: _Statement, recorded_as_assertion: bool = False) -> _Statement:
         """'<party> denied the reports as groundless', by the country whose troops are counted."""
         rng = self.rng
         nation = about.story.nation
@@ -715,13 +803,14 @@ class _Generator:
         sentence = template.format(party=party)
         start = text.add(sentence)
         text.add(".")
-        return _Statement("denial", about.story, (start, start + len(sentence)), cue, start + len(party) + 1,
-                          denier, None, denier, "denies", about=about.origin)
+        kind, stance = ("denial-recorded-as-assertion", "asserts") if recorded_as_assertion else ("denial", "denies")
+        return _Statement(kind, about.story, (start, start + len(sentence)), cue, start + len(party) + 1,
+                          denier, None, denier, stance, about=about.origin)
 
     # ---------------------------------------------------------------- rows
 
     def write_article(self, number: int, article_id: str, title: str, outlet: str, published: date,
-                      text: str, statements: list[_Statement]) -> None:
+                      text: str, statements: list[_Statement], article_defects: list[str]) -> None:
         rng = self.rng
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         url = f"https://news.example/{outlet}/{article_id}"
@@ -737,9 +826,13 @@ class _Generator:
                 url = url.removeprefix("https://")
             if s.kind in ("article-text-hash", "contract-pattern", "gx-articles"):
                 self.plant(s.kind, "articles", article_id, number + 1)
+        for kind in article_defects:
+            self.plant(kind, "articles", article_id, number + 1)
+        published_at = f"{published.isoformat()}T{6 + rng.below(16):02d}:{rng.pick((0, 15, 30, 45)):02d}:00"
+        if "relative-date-unanchored" in article_defects:  # "last week" with no date to anchor it
+            published_at = None
         record = {
-            "article_id": article_id, "title": title, "outlet": outlet, "url": url,
-            "published_at": f"{published.isoformat()}T{6 + rng.below(16):02d}:{rng.pick((0, 15, 30, 45)):02d}:00",
+            "article_id": article_id, "title": title, "outlet": outlet, "url": url, "published_at": published_at,
             "language": "en", "text": text, "text_sha256": digest,
         }
         self.articles_fh.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -748,7 +841,7 @@ class _Generator:
         kind, variant = s.kind, s.variant
         cell = _CELL_DEFECTS.get((kind, variant)) if kind else None
         claim_id = self.new_id("clm")
-        if kind == "denial":
+        if kind in ("denial", "denial-recorded-as-assertion"):
             about, status = s.about, "reported"
         else:
             about = s.story.nation.government
@@ -757,6 +850,8 @@ class _Generator:
         start, end = s.claim_span
         claim = [claim_id, article_id, start, end, text[start:end], s.reporter, about, s.stance, status]
         claim_line = self.write_row("claims", claim, s, cell, text)
+        if kind == "denial-recorded-as-assertion":
+            self.plant(kind, "claims", claim_id, claim_line)
 
         for figure in s.figures:
             story = figure.story
@@ -765,10 +860,11 @@ class _Generator:
                    figure.lower, figure.upper, figure.unit, story.subject, story.measure, story.as_of.isoformat(),
                    figure.linked_figure_id]
             line = self.write_row("figures", row, s, cell, text)
-            if kind in _OWN_SUBJECT and (kind != "ratio-plausibility" or figure.linked_figure_id):
+            if kind in _OWN_SUBJECT and kind not in _PARTNERED and (
+                    kind != "ratio-plausibility" or figure.linked_figure_id):
                 self.plant(kind, "figures", figure.figure_id, line)
-            if kind == "conflict-partner":
-                self.plant("cross-article-conflict", "figures", figure.figure_id, line)
+            if kind in _PARTNER_OF:
+                self.plant(_PARTNER_OF[kind], "figures", figure.figure_id, line)
             if kind == "attribution-missing" and variant == 0:
                 self.plant(kind, "figures", figure.figure_id, line)
             else:
@@ -807,7 +903,15 @@ class _Generator:
                 value = row[COLUMNS[table].index("char_start")] - 1
             elif value == _LEAD_IN:
                 value = text[s.lead_in[0]:s.lead_in[1]]
-            row[column] = value
+            elif value == _OTHER_ORIGIN:
+                others = [o for o in _FOREIGN_ORIGINS[s.story.nation.name] if o not in (s.reporter, s.origin)]
+                value = others[len(row[0]) % len(others)]
+            if value == _SHIFTED:
+                row[3], row[4] = row[3] + 1, row[4] + 1
+            elif value == _SWAPPED:
+                row[3], row[5] = row[5], row[3]
+            else:
+                row[column] = value
         line = writer.write(row)
         if in_row:
             self.plant(kind, table, row[0], line)

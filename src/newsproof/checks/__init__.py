@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import resources
 
 from ..contracts import Contract
-from . import contract, integrity, plausibility
+from . import contract, grounding, integrity, plausibility, text_attribution, textbundle
 from .base import Check
 
 
@@ -63,5 +63,7 @@ def builtin_checks(contracts: dict[str, Contract]) -> dict[str, Check]:
              "claims", "sources"),
         # contracts: pandera (or generated SQL) over schemas/*.yaml, one pass for five ids
         *contract.contract_checks(contracts),
+        # text: figures and attributions against the article text, one parse per article
+        *textbundle.bundle_checks(grounding.CHECKS + text_attribution.CHECKS),
     ]
     return {c.id: c for c in checks}

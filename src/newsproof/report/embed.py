@@ -60,6 +60,8 @@ def _clip(text: str | None, limit: int = MAX_FIELD) -> str | None:
 
 
 def _chain(value: object) -> list[str] | str | None:
+    if isinstance(value, dict):  # {reporter, via, origin, cue}: one line per hop that is set
+        value = [f"{hop}: {value[hop]}" for hop in ("reporter", "via", "origin", "cue") if value.get(hop)]
     if isinstance(value, list):
         return [_clip(str(v), 300) for v in value[:MAX_CHAIN]]
     return None if value is None else _clip(str(value), 300)

@@ -3,12 +3,16 @@
 Spans may nest (a figure inside its claim) or cross. The text is cut at every span edge; each
 piece is wrapped in the spans that cover it, outermost first, reusing the marks still open from
 the previous piece. A crossing span is thus split in two marks and HTML nesting stays valid.
-Spans outside the text or empty are left out (the article page lists them as such).
+Spans outside the text or empty are left out (the article page lists them as such). Marks nest
+at most MAX_DEPTH deep: a dataset may stack any number of spans on one phrase, and the page
+template renders nesting by recursion; deeper spans are listed on the page, not marked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def mark_tree(text: str, spans: list[Span]) -> list[str | Mark]:
         while next_span < len(usable) and usable[next_span].start == start:
             active.append(usable[next_span])
             next_span += 1
-        cover = sorted(active, key=lambda s: rank[id(s)])
+        cover = sorted(active, key=lambda s: rank[id(s)])[:MAX_DEPTH]
         keep = 0
         while keep < min(len(stack), len(cover)) and stack[keep].span is cover[keep]:
             keep += 1

@@ -1,11 +1,10 @@
 """Run a suite on Spark: the same checks as on DuckDB, the same findings, written as Parquet.
 
 Every check becomes a DataFrame of `qa_failures` rows: SQL checks through `dialect` (the check's
-own SQL, translated), Python checks through `pychecks`. All of them are written in one Spark job
-to `findings_dir/qa_failures.parquet`; counts and the first rows of each check are read back
-from there, so no data table is collected. A check that cannot be translated or analysed is
-reported as not run with the reason; if the one job fails while running, each check is written
-on its own so that only the failing one is reported as not run.
+own SQL, translated), Python checks through `pychecks`. Each is written by its own Spark job to
+`findings_dir/qa_failures.parquet`; counts and the first rows of each check are read back from
+there, so no data table is collected. A check that cannot be translated, analysed or run is
+reported as not run with the reason.
 """
 
 from __future__ import annotations
@@ -115,7 +114,9 @@ class _Run:
             return self._findings(check, sql, available, params)
         suite = pychecks.gx_suite_of(check)
         kinds = pychecks.contract_kinds(check)
-        if suite is not None:
+        if check.origin == "built-in" and check.id in pychecks.text_specs():
+            rows = self._text_failures(params).where(F.col("check_id") == check.id).drop("check_id")
+        elif suite is not None:
             rows = pychecks.gx_failures(self.spark, suite, self.contracts, params)
         elif kinds is not None:
             rows = pychecks.failures_frame(self.spark, pychecks.contract_failures(self.con, self.contracts, kinds))
@@ -124,31 +125,42 @@ class _Run:
             rows = pychecks.failures_frame(self.spark, check.func(ctx))
         return self._findings(check, f"SELECT * FROM {self._view(rows)}", list(FAILURE_COLUMNS), {})
 
+    def _text_failures(self, params: dict) -> DataFrame:
+        """All text checks' failures, computed once per run (per value of their parameters)."""
+        from ..checks.textbundle import TEXT_PARAMS
+
+        key = ("text-checks", tuple((name, repr(params.get(name))) for name in TEXT_PARAMS))
+        if key not in self.cache:
+            self.cache[key] = pychecks.text_failures(self.spark, self.contracts, params).persist()
+        return self.cache[key]
+
     def drop_views(self) -> None:
+        for frame in self.cache.values():
+            if isinstance(frame, DataFrame):
+                frame.unpersist()
         for number in range(1, self.views + 1):
             self.spark.catalog.dropTempView(f"__newsproof_failures_{number}")
 
 
-def _not_run(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"could not run on Spark: {text}"
+def _not_run(exc: BaseException | str) -> str:
+    # A Py4J error's own text is only "An error occurred while calling o123.parquet": the
+    # reason is the Java exception's.
+    java = getattr(exc, "java_exception", None)
+    text = (str(java.toString()) if java is not None else str(exc)).strip()
+    return f"could not run on Spark: {text.splitlines()[0] if text else type(exc).__name__}"
 
 
-def _write(frames: dict[str, DataFrame], path: Path, errors: dict[str, str]) -> None:
-    """Write every check's rows in one job; on a failure, check by check (see module docstring)."""
-    union = None
-    for frame in frames.values():
-        union = frame if union is None else union.unionByName(frame)
-    try:
-        union.write.mode("overwrite").parquet(str(path))
-        return
-    except SPARK_ERRORS:
-        shutil.rmtree(path, ignore_errors=True)  # a check failed while running: find it below
+def _write(frames: dict[str, DataFrame], path: Path, errors: dict[str, str], durations: dict[str, float]) -> None:
+    """One job per check, appended to the same folder: a check that fails while running is
+    reported as not run and leaves no rows (a failed job commits nothing); the others stand.
+    (One job for all checks would ship every check's plan with every task.)"""
     for check_id, frame in frames.items():
+        began = time.perf_counter()
         try:
             frame.write.mode("append").parquet(str(path))
         except SPARK_ERRORS as exc:
             errors[check_id] = _not_run(exc)
+        durations[check_id] += (time.perf_counter() - began) * 1000
 
 
 def validate_spark(
@@ -195,11 +207,10 @@ def validate_spark(
                     errors[check.id] = _not_run(f"{type(exc).__name__}: {exc}")
                 durations[check.id] = (time.perf_counter() - began) * 1000
             failures_path = out / findings.FAILURES
-            if frames:
-                _write(frames, failures_path, errors)
-            else:
-                spark.createDataFrame([], findings.FAILURES_SPARK_SCHEMA).write.mode("overwrite").parquet(
-                    str(failures_path))
+            shutil.rmtree(failures_path, ignore_errors=True)
+            # An empty part first: the folder is a Parquet dataset with the schema even if no check ran.
+            spark.createDataFrame([], findings.FAILURES_SPARK_SCHEMA).write.parquet(str(failures_path))
+            _write(frames, failures_path, errors, durations)
             results = _results(spark, failures_path, checks, errors, durations, params_of)
         finally:
             run.drop_views()
@@ -257,3 +268,29 @@ def _write_run(out: Path, outcome: ValidationResult, suite, checks: list[Check],
         "duration_s": outcome.duration_s, "newsproof_version": __version__,
         "timings": json.dumps({r.check_id: round(r.duration_ms, 1) for r in outcome.results}),
     }], findings.RUNS_SCHEMA)
+
+
+def validate_for_cli(sources: Iterable[str], tables: Iterable[str], *, master: str | None,
+                     findings_dir: str | None, **options):
+    """`newsproof validate --engine spark`: start a session, validate, and return the result with
+    an in-memory DuckDB connection holding the findings (for the output formats)."""
+    import duckdb
+
+    from .session import get_session
+
+    items = [*sources, *tables]
+    for item in tables:
+        if "=" not in item:
+            raise NewsproofError(f"--table {item!r} is not TABLE=catalog.table")
+    spark = get_session(master)
+    keep = findings_dir or tempfile.mkdtemp(prefix="newsproof-findings-")
+    try:
+        result = validate_spark(spark, items, findings_dir=keep, **options)
+        if not findings_dir:
+            result.db = f"Spark {spark.sparkContext.master}"  # the temporary folder is gone after
+        con = duckdb.connect()
+        findings.import_findings(keep, con)
+    finally:
+        if not findings_dir:
+            shutil.rmtree(keep, ignore_errors=True)
+    return result, con

@@ -56,14 +56,10 @@ class SparkSources:
     datasets: dict[str, str | None] = field(default_factory=dict)  # name -> fingerprint
     paths: dict[str, str | None] = field(default_factory=dict)  # name -> folder as given
     views: list[str] = field(default_factory=list)
-    cached: list[DataFrame] = field(default_factory=list)
 
     def release(self) -> None:
-        for frame in self.cached:
-            frame.unpersist()
         for view in self.views:
             self.spark.catalog.dropTempView(view)
-        self.cached.clear()
         self.views.clear()
 
 
@@ -83,27 +79,34 @@ def _contract_schema(contract: Contract) -> str:
 class _Stager:
     """Types staged files into table parts; keeps the temp views and caches it makes."""
 
-    def __init__(self, sources: SparkSources) -> None:
-        self.sources = sources
-        self.spark = sources.spark
-        self.count = 0
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+        self.cached: list[DataFrame] = []
+        self.views: list[str] = []
 
     def _view(self, frame: DataFrame) -> str:
-        self.count += 1
-        name = f"__newsproof_stage_{self.count}"
+        name = f"__newsproof_stage_{len(self.views) + 1}"
         frame.createOrReplaceTempView(name)
-        self.sources.views.append(name)
+        self.views.append(name)
         return name
 
     def _cache(self, frame: DataFrame) -> DataFrame:
-        self.sources.cached.append(frame.persist())
+        self.cached.append(frame.persist())
         return frame
+
+    def release(self) -> None:
+        """Free what only the typing needed, once the views are materialised."""
+        for frame in self.cached:
+            frame.unpersist()
+        for view in self.views:
+            self.spark.catalog.dropTempView(view)
 
     def part(self, staged: Staged, contract: Contract, dataset: str, file: str) -> _Part:
         stage = self._cache(staged.rows)
         ok = self._view(stage.where(F.col("_kind").isNull()).drop(*PROBLEM_COLUMNS))
-        errors = self._view(self.spark.sql(to_spark(
-            f"SELECT * FROM ({_row_errors_sql(contract, ok)}) AS e(line, column_name, value, reason, kind)")))
+        # Used twice (rows kept, rows reported): computed once.
+        errors = self._view(self._cache(self.spark.sql(to_spark(
+            f"SELECT * FROM ({_row_errors_sql(contract, ok)}) AS e(line, column_name, value, reason, kind)"))))
         exprs = ", ".join(f"{_typed(c)} AS {quote_ident(c.name)}" for c in contract.columns)
         table = self.spark.sql(to_spark(
             f"SELECT {exprs}, {literal(dataset)} AS _dataset, {literal(file)} AS _file, _line "
@@ -123,15 +126,9 @@ class _Stager:
             *where, F.lit(1).cast("bigint").alias("line"), F.col("name").alias("column_name"),
             F.lit(None).cast("string").alias("value"), F.lit(reason).alias("reason"),
             F.lit("unknown-column").alias("kind"), F.lit(None).cast("string").alias("raw"))
-        all_errors = typing.unionByName(parsing).unionByName(unknown)
-        rejected = all_errors.where(F.col("kind") != "unknown-column").agg(
-            F.countDistinct("line").alias("rows_rejected"))
-        files = (stage.agg(F.count(F.lit(1)).alias("rows_in_file")).crossJoin(rejected).select(
-            F.lit(dataset).alias("dataset"), F.lit(contract.table).alias("table_name"),
-            F.lit(file).alias("file"), F.lit(None).cast("string").alias("sha256"),
-            "rows_in_file", (F.col("rows_in_file") - F.col("rows_rejected")).alias("rows_loaded"),
-            "rows_rejected"))
-        return _Part(table, all_errors, files)
+        files = stage.agg(F.count(F.lit(1)).alias("rows_in_file")).select(
+            *where, F.lit(contract.table).alias("table_name"), "rows_in_file")
+        return _Part(table, typing.unionByName(parsing).unionByName(unknown), files)
 
 
 def _catalog_staged(spark: SparkSession, name: str, contract: Contract) -> Staged:
@@ -172,7 +169,7 @@ def register_sources(spark: SparkSession, contracts: dict[str, Contract],
     if unknown:
         raise NewsproofError(f"no table contract named {unknown[0]!r}", hint="tables: " + ", ".join(contracts))
     sources = SparkSources(spark)
-    stager = _Stager(sources)
+    stager = _Stager(spark)
     parts: dict[str, list[_Part]] = {t: [] for t in contracts}
     loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
     dataset_rows = []
@@ -206,17 +203,25 @@ def register_sources(spark: SparkSession, contracts: dict[str, Contract],
         frame = frames[0] if frames else spark.createDataFrame([], schema)
         for other in frames[1:]:
             frame = frame.unionByName(other)
-        cached = frame.persist()
-        sources.cached.append(cached)
-        cached.createOrReplaceTempView(name)
+        # Materialised with its lineage cut: each check's plan then starts from these rows, not
+        # from the reading and typing of every file (which made plans, and every task, huge).
+        frame.localCheckpoint(eager=True).createOrReplaceTempView(name)
         sources.views.append(name)
 
     for table, contract in contracts.items():
         register(table, [p.table for p in parts[table]], _contract_schema(contract))
     every = [p for ps in parts.values() for p in ps]
     register("load_errors", [p.errors for p in every], META_SCHEMAS["load_errors"])
-    register("dataset_files", [p.files for p in every], META_SCHEMAS["dataset_files"])
+    # Rejected rows counted from the cached load_errors, not by computing each file's errors again.
+    rejected = (spark.table("load_errors").where(F.col("kind") != "unknown-column")
+                .groupBy("dataset", "file").agg(F.countDistinct("line").alias("rows_rejected")))
+    counted = [p.files.join(rejected, ["dataset", "file"], "left").select(
+        "dataset", "table_name", "file", F.lit(None).cast("string").alias("sha256"), "rows_in_file",
+        (F.col("rows_in_file") - F.coalesce("rows_rejected", F.lit(0))).alias("rows_loaded"),
+        F.coalesce("rows_rejected", F.lit(0)).alias("rows_rejected")) for p in every]
+    register("dataset_files", counted, META_SCHEMAS["dataset_files"])
     register("datasets", [spark.createDataFrame(dataset_rows, META_SCHEMAS["datasets"])], META_SCHEMAS["datasets"])
+    stager.release()
     return sources
 
 

@@ -78,9 +78,11 @@ class SparkConnection:
 
 def contract_failures(con: SparkConnection, contracts: dict[str, Contract], kinds: tuple[str, ...]
                       ) -> Iterator[Failure]:
-    """The contract checks' SQL engine over the Spark views (see the module docstring)."""
+    """The contract checks' SQL engine over the Spark views (see the module docstring): every
+    rule of the check in one UNION ALL query (one Spark job, not one per column and rule)."""
     from ..checks.contract import _message, _rule_condition, _type_matches
 
+    rules, queries = [], []
     for contract in contracts.values():
         present = view_types(con.spark, contract.table)
         key = " || '|' || ".join(f"coalesce(CAST({quote_ident(k)} AS VARCHAR), '')"
@@ -91,17 +93,21 @@ def contract_failures(con: SparkConnection, contracts: dict[str, Contract], kind
                 if "type" in kinds:
                     yield Failure(contract.table, None, col.name, actual, _message("type", col, None, actual))
                 continue
-            rules = ([("not-null", None)] if not col.nullable else []) + value_rules(col)
-            for kind, arg in rules:
-                if kind not in kinds:
-                    continue
-                cursor = con.execute(
-                    f"SELECT {key}, CAST({quote_ident(col.name)} AS VARCHAR), _dataset, _file, _line "
-                    f"FROM {quote_ident(contract.table)} WHERE {_rule_condition(kind, col, arg)}")
-                while rows := cursor.fetchmany(FETCH_ROWS):
-                    for key_value, value, dataset, file, line in rows:
-                        yield Failure(contract.table, key_value, col.name, value,
-                                      _message(kind, col, value), dataset, file, line)
+            for kind, arg in ([("not-null", None)] if not col.nullable else []) + value_rules(col):
+                if kind in kinds:
+                    queries.append(
+                        f"SELECT {len(rules)} AS rule, {key} AS row_key, CAST({quote_ident(col.name)} AS VARCHAR) "
+                        f"AS value, _dataset, _file, _line FROM {quote_ident(contract.table)} "
+                        f"WHERE {_rule_condition(kind, col, arg)}")
+                    rules.append((contract, col, kind))
+    if not queries:
+        return
+    cursor = con.execute("\nUNION ALL\n".join(queries))
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        for rule, key_value, value, dataset, file, line in rows:
+            contract, col, kind = rules[rule]
+            yield Failure(contract.table, key_value, col.name, value, _message(kind, col, value),
+                          dataset, file, line)
 
 
 def contract_kinds(check: Check) -> tuple[str, ...] | None:
@@ -171,3 +177,91 @@ def failures_frame(spark: SparkSession, failures: Iterator[Failure]) -> DataFram
     """Failures yielded on the driver as a DataFrame (they are findings, not data rows)."""
     rows = [tuple(getattr(f, c) for c in FAILURE_COLUMNS) for f in failures]
     return spark.createDataFrame(rows, _spark_schema())
+
+
+# -- text checks (article text against the curated rows) ---------------------------------------
+
+TEXT_TABLES = ("articles", "figures", "claims", "attributions", "sources")
+
+
+def text_specs() -> dict:
+    """The text checks' specs by id (`checks.grounding`, `checks.text_attribution`)."""
+    from ..checks import grounding, text_attribution
+
+    return {spec.id: spec for spec in grounding.CHECKS + text_attribution.CHECKS}
+
+
+def _text_bucket(contracts: dict[str, Contract], specs: tuple, params: dict):
+    """Runs on an executor: one bucket of articles with their figures, claims, attributions and
+    their dataset's sources -> the failures of every text check, through the unchanged
+    `textbundle.read_pages` and `run_bundle_checks` on an in-memory DuckDB."""
+    def run(rows: pa.Table) -> pa.Table:
+        import duckdb
+
+        from ..checks.textbundle import read_pages, run_bundle_checks
+        from ..store import ensure_schema
+
+        con = duckdb.connect()
+        try:
+            ensure_schema(con, contracts)
+            kinds = rows.column("_table").to_pylist()
+            for table in TEXT_TABLES:
+                picked = rows.filter(pa.array([k == table for k in kinds]))
+                prefix = f"{table}__"
+                columns = [c for c in rows.column_names if c.startswith(prefix)]
+                part = picked.select(columns).rename_columns([c[len(prefix):] for c in columns])
+                con.register("part_arrow", part)
+                con.execute(f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM part_arrow")
+                con.unregister("part_arrow")
+            bundles = (bundle for page in read_pages(con) for bundle in page)
+            found = run_bundle_checks(bundles, specs, params)
+        finally:
+            con.close()
+        out = [{"check_id": check_id, **{c: getattr(f, c) for c in FAILURE_COLUMNS}}
+               for check_id, failures in found.items() for f in failures]
+        return pa.Table.from_pylist(out, schema=pa.schema([("check_id", pa.string()), *FAILURE_SCHEMA]))
+    return run
+
+
+def text_failures(spark: SparkSession, contracts: dict[str, Contract], params: dict) -> DataFrame:
+    """Every text check's failures (column `check_id` says whose), computed per bucket of
+    articles on the executors. An attribution goes with the article of its figure or claim;
+    the sources of a dataset go to each of its buckets."""
+    buckets = max(1, spark.sparkContext.defaultParallelism)
+    bucket_of = F.pmod(F.hash("_dataset", "article_id"), F.lit(buckets))
+
+    def tagged(frame: DataFrame, table: str, bucket) -> DataFrame:
+        cols = [c for c in frame.columns if c != "_bucket"]
+        return frame.select(F.lit(table).alias("_table"), F.col("_dataset").alias("_group"),
+                            bucket.alias("_bucket"), *[F.col(f"`{c}`").alias(f"{table}__{c}") for c in cols])
+
+    articles, figures, claims = (spark.table(t) for t in ("articles", "figures", "claims"))
+    owner = (figures.select("_dataset", F.col("figure_id").alias("_fid"), F.col("article_id").alias("_fa"))
+             .dropDuplicates(["_dataset", "_fid"]))
+    claim_owner = (claims.select("_dataset", F.col("claim_id").alias("_cid"), F.col("article_id").alias("_ca"))
+                   .dropDuplicates(["_dataset", "_cid"]))
+    attributions = spark.table("attributions")
+    # An attribution about a figure and a claim of two articles goes to both, as in read_pages.
+    by_figure = attributions.join(owner, (attributions["_dataset"] == owner["_dataset"])
+                                  & (attributions["figure_id"] == owner["_fid"])).select(
+        attributions["*"], F.col("_fa").alias("_article"))
+    by_claim = attributions.join(claim_owner, (attributions["_dataset"] == claim_owner["_dataset"])
+                                 & (attributions["claim_id"] == claim_owner["_cid"])).select(
+        attributions["*"], F.col("_ca").alias("_article"))
+    located = (by_figure.unionByName(by_claim)
+               .withColumn("_bucket", F.pmod(F.hash("_dataset", "_article"), F.lit(buckets)))
+               .dropDuplicates(["_dataset", "_file", "_line", "_bucket"]).drop("_article"))
+    every_bucket = spark.range(buckets).select(F.col("id").cast("int").alias("_bucket"))
+    parts = [
+        tagged(articles, "articles", bucket_of),
+        tagged(figures, "figures", bucket_of),
+        tagged(claims, "claims", bucket_of),
+        tagged(located, "attributions", F.col("_bucket")),
+        tagged(spark.table("sources").crossJoin(every_bucket), "sources", F.col("_bucket")),
+    ]
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.unionByName(part, allowMissingColumns=True)
+    specs = tuple(text_specs().values())
+    schema = "check_id string, " + _spark_schema()
+    return union.groupBy("_group", "_bucket").applyInArrow(_text_bucket(contracts, specs, params), schema)

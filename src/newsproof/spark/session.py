@@ -8,6 +8,7 @@ cluster pass `--spark-master` (or your own session to `validate_spark`) and size
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from ..errors import NewsproofError
@@ -22,6 +23,9 @@ SQL_CONF = {
     "spark.sql.session.timeZone": "UTC",
     # Python's json keeps the last of repeated keys; Spark's JSON parser must too, not fail.
     "spark.sql.variant.allowDuplicateKeys": "true",
+    # This rule leaves some UNION ALL plans of the integrity checks unresolved (Spark 4.x
+    # rejects them with PLAN_VALIDATION_FAILED_RULE_IN_BATCH); it only removes aliases.
+    "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.RemoveRedundantAliases",
 }
 
 
@@ -45,6 +49,10 @@ def get_session(master: str | None = None, *, app_name: str = "newsproof",
 
     master = master or DEFAULT_MASTER
     local = master.startswith("local")
+    if local:
+        # Python workers must be this interpreter (newsproof, duckdb and pyarrow installed),
+        # not whatever `python3` is first on the PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     partitions = shuffle_partitions or (4 if local else 200)
     builder = (
         SparkSession.builder.master(master).appName(app_name)

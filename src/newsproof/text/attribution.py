@@ -10,9 +10,13 @@ for a relayed report, the source in between:
     "according to Y, ... [span]"              reporter Y, origin Y, cue "according to"
     "[span], as reported by X"                reporter X, origin X, cue "as reported by"
     '"[span] ...," he added.'                 the speaker, via the pronoun, cue "added"
+    "X, citing Y, said ... [span]"            reporter X, origin Y, cue "citing"
+    "Citing Y, X said ... [span]"             reporter X, origin Y, cue "citing"
+    "reports of [span]"                       the source named "reports", cue "reports"
 
 Rule-based: the subject of a cue is the nearest source mention before it in the sentence,
-the source a citation names is the mention right after it. Unknown sources give None.
+the source a citation names is the mention right after it. A claim span that holds its own
+cue ("a claim both sides refute") is governed by that cue. Unknown sources give None.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ CUES: dict[str, tuple[str, str]] = {
 _SOURCE_FOLLOWS = frozenset(s for s, (_, kind) in CUES.items() if kind == "citation") | {
     "as reported by"
 }
+# Citations made by their subject: "X, citing Y, ...", "X cited Y as saying ...".
+_SUBJECT_CITES = frozenset({"citing", "cited", "quoting"})
 PERSON_KINDS = frozenset({"official", "expert"})  # what "he" and "she" can refer to
 
 
@@ -91,6 +97,10 @@ class Chain:
 NO_CHAIN = Chain(None, None, None, None, None, None)
 
 _CUE_FINDER = PhraseFinder(CUES, ignore_case=True)
+_THAT = re.compile(r"\bthat\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]")
+# "an estimated 3,000 troops": a number's qualifier, not an attribution cue.
+_QUALIFIER_BEFORE = re.compile(r"\ban\s+\Z", re.IGNORECASE)
 _PRONOUN_FINDER = PhraseFinder(["he", "she"], ignore_case=True)
 _QUOTE = re.compile(r'"([^"\n]*)"|“([^”\n]*)”')
 # Between a quote (or clause) and its trailing cue: punctuation, "the", at most one source.
@@ -107,24 +117,45 @@ _OBJECT_MARKER = re.compile(
 )
 # Between a citation and the source it names: a few words, no clause break ("citing the agency").
 _SOURCE_GAP = re.compile(r"[^,;:\"“”()]{0,60}")
+# Between a subject and its citation, or a citation and the cue it qualifies, once the mentions
+# are taken out: "Yonhap, also citing", "citing the agency, Yonhap said".
+_SIDE_GAP = re.compile(r"(?:[\s,]|\b(?:the|also|again|later|then|\w+ly)\b)*", re.IGNORECASE)
+# After a source named by a noun ("reports"), the clause it reports: "reports of ...", "reports that ...".
+_NOUN_SOURCE_GAP = re.compile(r"\s+(?:of|that)\s+[^,;:\"“”()]{0,60}", re.IGNORECASE)
 
 
 class SourceRegistry:
     """Known sources, found in text by name or alias (leftmost, then longest)."""
 
-    def __init__(self, entries: Iterable[SourceEntry]) -> None:
+    def __init__(self, entries: Iterable[SourceEntry], *, ambiguous: str = "raise") -> None:
+        """`ambiguous="skip"` takes registries as curated data comes: a name or alias given to
+        two sources names neither, and names without a word are left out, instead of a ValueError."""
+        if ambiguous not in ("raise", "skip"):
+            raise ValueError(f"ambiguous must be 'raise' or 'skip', not {ambiguous!r}")
         self._kinds: dict[str, str] = {}
         self._ids_by_surface: dict[str, str] = {}
+        shared: set[str] = set()
         for entry in entries:
             if entry.source_id in self._kinds:
                 raise ValueError(f"duplicate source id {entry.source_id!r}")
             self._kinds[entry.source_id] = entry.kind
             for surface in (entry.name, *entry.aliases):
+                if ambiguous == "skip" and not _WORD.search(surface or ""):
+                    continue  # blank, or punctuation only: nothing a text could name
                 for variant in _surface_variants(surface):
                     known = self._ids_by_surface.setdefault(variant, entry.source_id)
                     if known != entry.source_id:
-                        raise ValueError(f"{variant!r} names both {known!r} and {entry.source_id!r}")
+                        if ambiguous == "raise":
+                            raise ValueError(f"{variant!r} names both {known!r} and {entry.source_id!r}")
+                        shared.add(variant)
+        for variant in shared:
+            del self._ids_by_surface[variant]
+        self._named = frozenset(self._ids_by_surface.values())
         self._finder = PhraseFinder(self._ids_by_surface)
+
+    def knows(self, source_id: str) -> bool:
+        """Whether the source has a name or alias the text can mention."""
+        return source_id in self._named
 
     def find_mentions(self, text: str, sentences: list[Span] | None = None) -> list[Mention]:
         """Every named source in `text`, plus "he"/"she" resolved to the most recent person
@@ -163,6 +194,7 @@ def _cues_of(text: str) -> tuple[Cue, ...]:
     return tuple(
         Cue(start, end, text[start:end], *CUES[text[start:end].lower()])
         for start, end in _CUE_FINDER.find(text)
+        if not _QUALIFIER_BEFORE.search(text, max(0, start - 4), start)
     )
 
 
@@ -189,47 +221,68 @@ def attribute(
     article = _indexed_article(text, registry, sentences)
     quote = article.quote_around(start, end)
     anchor = Span(quote.start - 1, quote.end + 1, "") if quote else Span(start, end, "")
-    first = _sentence_index(article.sentences, anchor.start)
-    last = _sentence_index(article.sentences, anchor.end - 1)
+    first, last = article.sentence_index(anchor.start), article.sentence_index(anchor.end - 1)
     if first is None or last is None:
         return NO_CHAIN
     scope = Span(article.sentences[first].start, article.sentences[last].end, "")
     context = _Context(
-        text, anchor, scope, article.within(article.quotes, scope),
-        article.within(article.mentions, scope), article.within(article.cues, scope),
+        text, anchor, scope, article.quotes_in(scope), article.mentions_in(scope),
+        article.cues_in(scope),
     )  # fmt: skip
-    return context.chain(is_quote=quote is not None)
+    chain = context.chain(is_quote=quote is not None)
+    if chain == NO_CHAIN and quote is None:
+        return context.noun_source(article.sentences[first].start)
+    return chain
 
 
-@dataclass(frozen=True)
 class _Article:
-    """An article's sentences, quotes, mentions and the cues outside quotes, each in order."""
+    """What `attribute` reads from one article, indexed for lookups by offset: its
+    sentences, quotes, source mentions, and the cues outside quotes."""
 
-    text: str
-    registry: SourceRegistry
-    sentences: list[Span]
-    quotes: list[Span]
-    mentions: list[Mention]
-    cues: list[Cue]
-
-    @classmethod
-    def index(cls, text: str, registry: SourceRegistry, sentences: list[Span] | None) -> _Article:
-        sentences = split_sentences(text) if sentences is None else sentences
-        quotes = find_quotes(text)
+    def __init__(self, text: str, registry: SourceRegistry, sentences: list[Span] | None) -> None:
+        self.text, self.registry = text, registry
+        self.sentences = split_sentences(text) if sentences is None else sentences
+        self.quotes = find_quotes(text)
+        self.mentions = registry.find_mentions(text, self.sentences)
+        self._sentence_starts = [s.start for s in self.sentences]
+        self._quote_starts = [q.start for q in self.quotes]
         # A cue inside a quote is the quoted speaker's, never the article's attribution.
-        cues = [c for c in _cues_of(text) if (q := _last_starting_before(quotes, c.start)) is None or q.end < c.end]
-        return cls(text, registry, sentences, quotes, registry.find_mentions(text, sentences), cues)
+        self.cues = [c for c in _cues_of(text) if not self._in_quote(c)]
+        self._cue_starts = [c.start for c in self.cues]
+        self._mention_starts = [m.start for m in self.mentions]
+
+    def sentence_index(self, offset: int) -> int | None:
+        """The sentence holding `offset`, or the next one if it falls between sentences."""
+        index = bisect.bisect_right(self._sentence_starts, offset) - 1
+        if index >= 0 and offset < self.sentences[index].end:
+            return index
+        return index + 1 if index + 1 < len(self.sentences) else None
 
     def quote_around(self, start: int, end: int) -> Span | None:
         """The quote holding text[start:end] (with or without its quote marks)."""
-        quote = _last_starting_before(self.quotes, start + 2)
-        return quote if quote is not None and end <= quote.end + 1 and start >= quote.start - 1 else None
+        index = bisect.bisect_right(self._quote_starts, start + 1) - 1
+        quote = self.quotes[index] if index >= 0 else None
+        if quote is None or start < quote.start - 1 or end > quote.end + 1:
+            return None
+        return quote
+
+    def quotes_in(self, scope: Span) -> list[Span]:
+        return self._within(self.quotes, self._quote_starts, scope)
+
+    def cues_in(self, scope: Span) -> list[Cue]:
+        return self._within(self.cues, self._cue_starts, scope)
+
+    def mentions_in(self, scope: Span) -> list[Mention]:
+        return self._within(self.mentions, self._mention_starts, scope)
+
+    def _in_quote(self, cue: Cue) -> bool:
+        index = bisect.bisect_right(self._quote_starts, cue.start) - 1
+        return index >= 0 and cue.end <= self.quotes[index].end
 
     @staticmethod
-    def within(items: list, scope: Span) -> list:
-        """The items (sorted by start, not overlapping) that lie inside `scope`."""
-        first = bisect.bisect_left(items, scope.start, key=lambda item: item.start)
-        last = bisect.bisect_right(items, scope.end, key=lambda item: item.start)
+    def _within(items: list, starts: list[int], scope: Span) -> list:
+        first = bisect.bisect_left(starts, scope.start)
+        last = bisect.bisect_right(starts, scope.end)
         return [item for item in items[first:last] if item.end <= scope.end]
 
 
@@ -237,7 +290,9 @@ class _Article:
 _last_article: _Article | None = None
 
 
-def _indexed_article(text: str, registry: SourceRegistry, sentences: list[Span] | None) -> _Article:
+def _indexed_article(
+    text: str, registry: SourceRegistry, sentences: list[Span] | None
+) -> _Article:
     global _last_article
     article = _last_article
     if (
@@ -246,13 +301,8 @@ def _indexed_article(text: str, registry: SourceRegistry, sentences: list[Span] 
         or article.registry is not registry
         or (sentences is not None and article.sentences is not sentences)
     ):
-        article = _last_article = _Article.index(text, registry, sentences)
+        article = _last_article = _Article(text, registry, sentences)
     return article
-
-
-def _last_starting_before(spans: list[Span], offset: int) -> Span | None:
-    index = bisect.bisect_left(spans, offset, key=lambda span: span.start) - 1
-    return spans[index] if index >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -269,11 +319,15 @@ class _Context:
 
     def chain(self, *, is_quote: bool) -> Chain:
         cues, anchor = self.cues, self.anchor
+        # The nearest cue on each side that governs the anchor.
         before = next(
-            (i for i in reversed(range(len(cues))) if cues[i].end <= anchor.start and self._leads(cues[i])), None
-        )
+            (i for i in reversed(range(len(cues)))
+             if cues[i].end <= anchor.start and self._leads(cues[i])),
+            None,
+        )  # fmt: skip
         after = next(
-            (i for i, c in enumerate(cues) if c.start >= anchor.end and self._trails(c, is_quote)), None
+            (i for i, c in enumerate(cues) if c.start >= anchor.end and self._trails(c, is_quote)),
+            None,
         )
         inside = next((i for i, c in enumerate(cues) if _within(c, anchor)), None)
         if is_quote and before is not None and after is not None:
@@ -281,21 +335,66 @@ class _Context:
             trailing = cues[after].start - anchor.end <= anchor.start - cues[before].end
         else:
             trailing = before is None and after is not None
-        if trailing:
+        if inside is not None and not is_quote:
+            trailing = False
+            group = self._group_backward(inside)  # a claim span holding its own cue
+        elif trailing:
             group = self._group_forward(after)
         elif before is not None:
             group = self._group_backward(before)
-        elif inside is not None and not is_quote:
-            group = self._group_backward(inside)  # a claim span holding its own cue
         else:
             return NO_CHAIN
         head = self.cues[group[0]]
-        sources = [self._source_of(head, trailing=trailing)]
-        sources += [self._source_after(self.cues[i]) for i in group[1:]]
-        via = sources[1] if len(sources) > 2 else None
         # The cue that names the cited source: "citing" in "X reported, citing Y, which cited Z".
         cue = self.cues[group[1]] if len(group) > 1 else head
+        subject = None if trailing else self._citing_subject(head)
+        if subject is not None:  # "X, citing Y, ...": X cites Y
+            sources = [subject] + [self._source_after(self.cues[i]) for i in group]
+        else:
+            sources = [self._source_of(head, trailing=trailing)]
+            sources += [self._source_after(self.cues[i]) for i in group[1:]]
+            side = None if trailing or head.kind == "citation" else self._side_citation(group[0], sources[0])
+            if side is not None:  # "X, citing Y, said ...", "Citing Y, X said ..."
+                sources.append(self._source_after(side))
+                cue = side
+        via = sources[1] if len(sources) > 2 else None
         return Chain(sources[0], via, sources[-1], cue.surface.lower(), cue.start, cue.end)
+
+    def _citing_subject(self, cue: Cue) -> str | None:
+        """The source that cites, right before a citation it makes: "Yonhap, also citing"."""
+        if cue.surface.lower() not in _SUBJECT_CITES:
+            return None
+        before = [m for m in self.mentions if m.end <= cue.start]
+        if before and _SIDE_GAP.fullmatch(self.text, before[-1].end, cue.start):
+            return before[-1].source_id
+        return None
+
+    def _side_citation(self, index: int, subject: str | None) -> Cue | None:
+        """A citation right before the head cue that names the subject's source: the "citing"
+        of "X, citing Y, said" and of "Citing Y, X said"."""
+        if index == 0 or subject is None:
+            return None
+        citation = self.cues[index - 1]
+        if citation.surface.lower() not in _SUBJECT_CITES:
+            return None
+        cited = self._source_after(citation)
+        gap = self._without_mentions(citation.end, self.cues[index].start)
+        if cited is None or cited == subject or not _SIDE_GAP.fullmatch(gap):
+            return None
+        return citation
+
+    def noun_source(self, sentence_start: int) -> Chain:
+        """With no cue: a source named by a common noun right before the span's clause,
+        "reports of [span]", "reports that [span]" (a name is no such noun: "accused Russia of")."""
+        for mention in reversed(self.mentions):
+            if mention.end > self.anchor.start or any(_within(mention, q) for q in self.quotes):
+                continue
+            is_noun = mention.surface.islower() or (
+                mention.start == sentence_start and mention.surface[1:].islower() and " " not in mention.surface)
+            if is_noun and _NOUN_SOURCE_GAP.fullmatch(self.text, mention.end, self.anchor.start):
+                return Chain(mention.source_id, None, mention.source_id, mention.surface.lower(),
+                             mention.start, mention.end)
+        return NO_CHAIN
 
     def _leads(self, cue: Cue) -> bool:
         """A cue before the anchor governs it unless a ";" intervenes or it is the trailing
@@ -341,22 +440,31 @@ class _Context:
             # '"...," he added' names the speaker before the cue; '"...," said X' after it.
             between = [m for m in self.mentions if self.anchor.end <= m.start and m.end <= cue.start]
             return between[-1].source_id if between else self._source_after(cue)
+        cited = {self._cited_mention(c) for c in self.cues if c.kind == "citation" and c.end <= cue.start}
         subjects = [
             m
             for m in self.mentions
             if m.end <= cue.start
+            and m not in cited  # "citing the agency, Yonhap said": the agency is cited, not speaking
             and not any(_within(m, q) for q in self.quotes)
             and not _OBJECT_MARKER.search(self.text, max(self.scope.start, m.start - 24), m.start)
         ]
-        return subjects[-1].source_id if subjects else self._source_after(cue)
+        if subjects:
+            return subjects[-1].source_id
+        # "said Robert Wood, ...": the speaker after the cue, but not the subject of its
+        # clause ("a senior official said that Pelland had ...": Pelland says nothing).
+        after = self._cited_mention(cue)
+        return None if after is None or _THAT.search(self.text, cue.end, after.start) else after.source_id
 
     def _source_after(self, cue: Cue) -> str | None:
         """The mention right after a cue, in the same clause: "citing the agency" -> agency."""
+        mention = self._cited_mention(cue)
+        return mention.source_id if mention is not None else None
+
+    def _cited_mention(self, cue: Cue) -> Mention | None:
         for mention in self.mentions:
             if mention.start >= cue.end:
-                if _SOURCE_GAP.fullmatch(self.text, cue.end, mention.start):
-                    return mention.source_id
-                return None
+                return mention if _SOURCE_GAP.fullmatch(self.text, cue.end, mention.start) else None
         return None
 
     def _is_bare_gap(self, start: int, end: int) -> bool:
@@ -381,14 +489,6 @@ def _surface_variants(surface: str) -> set[str]:
         surface = surface[4:]
     variants = {surface, surface[:1].upper() + surface[1:]} if surface[:1].islower() else {surface}
     return variants | {v.replace("'", "’") for v in variants} | {v.replace("’", "'") for v in variants}
-
-
-def _sentence_index(sentences: list[Span], offset: int) -> int | None:
-    """The sentence holding `offset`, or the next one if it falls between sentences."""
-    index = bisect.bisect_right(sentences, offset, key=lambda s: s.start) - 1
-    if index >= 0 and offset < sentences[index].end:
-        return index
-    return index + 1 if index + 1 < len(sentences) else None
 
 
 def _within(inner: Span | Mention | Cue, outer: Span) -> bool:

@@ -14,9 +14,20 @@ Qualifiers (the words right before the number) and the bounds they imply, see `b
     about      about, around, roughly, some, approximately,
                an estimated                                      (v(1-t), v(1+t)), t = 0.1
     range      between X and Y, X-Y, X to Y                      (X, Y), value X
-    vague      a vague count word, coded by VAGUE_COUNTS          (lower, upper), value lower
+    vague      a vague count word, coded below                   (lower, upper), value lower
 
 "nearly 500" and "almost 500" are `under`: the true count is below 500.
+
+Vague counts are coded by VAGUE_COUNTS as (lower, upper); the value is the lower bound:
+
+    a few                  2 .. 5             hundreds               200 .. 1,000
+    several                3 .. 9             thousands            2,000 .. 10,000
+    dozens                24 .. 144           tens of thousands   20,000 .. 100,000
+    hundreds of thousands  200,000 .. 1,000,000
+    millions               2,000,000 .. 10,000,000
+
+"several" and "a few" scale with the hundred/thousand/million after them: "several
+thousand soldiers" is 3,000 .. 9,000.
 
 Numbers: digits with separators ("1,500"; "1.500" and "1 500" as thousands), decimals
 ("2.5"), an attached "k" ("12k"), scale words ("1.5 million"), and number words
@@ -40,8 +51,7 @@ from .sentences import PhraseFinder
 
 ABOUT_TOLERANCE = 0.1
 
-# Vague count words -> (lower, upper); the coded value is the lower bound. "several" and
-# "a few" scale with a following hundred/thousand/million: "several thousand" -> 3000..9000.
+# Vague count words -> (lower, upper), as in the module docstring.
 VAGUE_COUNTS: dict[str, tuple[float, float]] = {
     "a few": (2.0, 5.0),
     "several": (3.0, 9.0),
@@ -174,15 +184,16 @@ _WORD_TOKEN = re.compile(r"[a-z]+")
 # A currency sign, or the first digit of a number (not "MH17", not the "000" of "12,000").
 # (One character class first, so the regex engine can skip ahead to candidates quickly.)
 _NUMBER_START = re.compile(r"[0-9$€£](?<![\w.,][0-9])")
-_NUMBER_WORDS = PhraseFinder(
+_NUMBER_WORD_FORMS = frozenset(
     [*_SMALL_VALUES, *_SCALES, *(f"{scale}s" for scale in _SCALES), "dozen", "dozens", "tens",
-     "several", "few"],
-    ignore_case=True,
-)
+     "several", "few"]
+)  # fmt: skip
+_NUMBER_WORDS = PhraseFinder(_NUMBER_WORD_FORMS, ignore_case=True)
 # Words before the number that belong to the quantity: "more than", "between", "a" (dozen),
 # "US" ($); at most four of them ("no more than a").
 _LEAD_IN = re.compile(rf"(?:(?:{_QUALIFIER})\s+)?(?:(?:between|an?)\s+|US)?", re.IGNORECASE)
 _LEAD_IN_LAST_WORDS = frozenset(q.split()[-1] for q in QUALIFIERS) | {"between", "a", "an", "us"}
+_LEAD_IN_WORDS = frozenset(" ".join(QUALIFIERS).split()) | _LEAD_IN_LAST_WORDS
 _LEAD_IN_MAX_WORDS = 4
 _LINK = re.compile(r"\s+(?:with|of|comprising|totall?ing)\s+", re.IGNORECASE)
 
@@ -192,6 +203,7 @@ _MAX_NOUN_WORDS = 5  # adjectives plus the noun: "North Korean special forces"
 _NEXT_WORD = re.compile(r"[^\S\n]+([^\W\d_][\w'’-]*)")
 _OF = re.compile(r"[^\S\n]+of\b", re.IGNORECASE)
 _INLINE_SPACES = " \t\u00a0\u202f"
+_OPENING_MARKS = "\"'“‘(["
 _TIME = re.compile(r"[^\S\n]*[ap]\.?m\b\.?", re.IGNORECASE)
 _MODIFIERS = frozenset("more additional active military special other further extra new fresh"
                        " elite young former".split())  # fmt: skip
@@ -205,6 +217,9 @@ _STOPWORDS = frozenset(
     then last next ago each every another such all both some any no not out up down off
     back away""".split()
 )
+# What ends the search for a noun: function words, number words, qualifiers ("almost").
+_NOT_NOUNS = _STOPWORDS | _NUMBER_WORD_FORMS | frozenset(" ".join(QUALIFIERS).split()) - _MODIFIERS
+_NOT_PLURAL_ENDINGS = ("ss", "us", "is", "'s", "’s")  # loss, status, crisis, Russia's
 _ADJECTIVE_ENDINGS = re.compile(
     r"(?:al|ive|ous|ful|less|ary|ent|ant|ic|ed|ing|ian|ean|ese|ish|able|ible)$"
 )
@@ -277,6 +292,7 @@ def _scan(text: str, *, standalone: bool) -> Iterator[Quantity]:
         covered = match.end()
         quantity = _quantity(text, match, standalone)
         if quantity is not None:
+            covered = quantity.end  # past its noun too, so quantities never overlap
             yield quantity
 
 
@@ -319,8 +335,10 @@ def _quantity(text: str, match: re.Match[str], standalone: bool) -> Quantity | N
         noun = _counted_noun(text, match.end(), after_vague=bool(vague))
         if not standalone and not _is_count(text, match, first_number, noun):
             return None
-        unit, unit_start, unit_end = (noun.unit, noun.start, noun.end) if noun else (None, None, None)
-        end = noun.end if noun else match.end()
+        if noun is None:
+            unit, unit_start, unit_end, end = None, None, None, match.end()
+        else:
+            unit, unit_start, unit_end, end = noun.unit, noun.start, noun.end, noun.end
 
     start = match.start()
     lower, upper = bounds(value, qualifier, upper=upper)
@@ -339,7 +357,8 @@ def _number_value(s: str, *, percent: bool) -> float:
     scale_word = (parts.group("scale") or "").lower()
     digits = _GROUP_SEPARATORS.sub("", parts.group("digits"))
     # "1.500" is a European thousands separator unless a scale or % makes it a decimal.
-    if digits.count(".") > 1 or (not scale_word and not percent and _DOT_THOUSANDS.fullmatch(digits)):
+    dot_groups = not scale_word and not percent and _DOT_THOUSANDS.fullmatch(digits)
+    if digits.count(".") > 1 or dot_groups:
         digits = digits.replace(".", "")
     value = float(digits)
     if parts.group("k"):
@@ -393,8 +412,8 @@ def _counted_noun(text: str, pos: int, *, after_vague: bool) -> _Noun | None:
         if lower in _MODIFIERS:
             pos = match.end()
             continue
-        if lower in _STOPWORDS:
-            return None
+        if lower in _NOT_NOUNS:
+            return None  # "1,500 to Russia"; a number or qualifier word counts nothing
         start, end = match.start(1), match.start(1) + len(word)
         if lower in _IRREGULAR_PLURALS or lower in _INVARIANT_NOUNS or _looks_plural(lower):
             return _Noun(start, end, _singular(lower), plural=True)
@@ -406,7 +425,7 @@ def _counted_noun(text: str, pos: int, *, after_vague: bool) -> _Noun | None:
 
 
 def _looks_plural(word: str) -> bool:
-    return len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s", "’s"))
+    return len(word) > 2 and word.endswith("s") and not word.endswith(_NOT_PLURAL_ENDINGS)
 
 
 def _singular(plural: str) -> str:
@@ -446,10 +465,9 @@ def _lead_in_start(text: str, start: int, floor: int) -> int:
     end = start
     for _ in range(_LEAD_IN_MAX_WORDS):
         word_start, word_end = _word_before(text, end, floor)
-        if word_start == word_end:
-            break
-        if not word_starts and text[word_start:word_end].lower() not in _LEAD_IN_LAST_WORDS:
-            return start  # the common case, decided without a regex
+        word = text[word_start:word_end].lower()
+        if word not in (_LEAD_IN_WORDS if word_starts else _LEAD_IN_LAST_WORDS):
+            break  # the common case: no qualifier before the number, decided without a regex
         word_starts.append(word_start)
         end = word_start
     for candidate in reversed(word_starts):  # the longest lead-in first
@@ -464,13 +482,14 @@ def _previous_word(text: str, pos: int) -> str:
 
 
 def _word_before(text: str, pos: int, floor: int) -> tuple[int, int]:
-    """The letters before `pos`, past spaces and one period ("Jan. 5"), within the line."""
+    """The word before `pos`, past spaces and one period ("Jan. 5"), within the line."""
     end = pos
     while end > floor and text[end - 1] in _INLINE_SPACES:
         end -= 1
     if end > floor and text[end - 1] == ".":
         end -= 1
-    start = end
-    while start > floor and text[start - 1].isalpha():
-        start -= 1
+    start = text.rfind(" ", floor, end) + 1 or floor
+    start = text.rfind("\n", start, end) + 1 or start
+    while start < end and text[start] in _OPENING_MARKS:
+        start += 1
     return start, end

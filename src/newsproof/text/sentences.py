@@ -35,7 +35,8 @@ _PARAGRAPH = re.compile(r"\S(?:[^\n]*\S)?")
 # searched for only when the text has them.
 _TERMINATORS = {
     terminator: re.compile(
-        re.escape(terminator) + r"([.!?…]*[\"'”’)\]]*)(?:\s+|(?=[^\W\d_]))(?=[\"'“‘(\[¿¡]*(\w+))?"
+        re.escape(terminator)
+        + r"([.!?…]*[\"'”’)\]]*)(?:\s+|(?=[^\W\d_]))(?=[\"'“‘(\[¿¡]*(\w+))?"
     )
     for terminator in ".!?…"
 }
@@ -80,7 +81,11 @@ def split_sentences(text: str) -> list[Span]:
             mark_start, mark_end, after, next_word = candidates[index]
             index += 1
             # Skip a candidate inside the last boundary ("?!") or one that ends the paragraph.
-            if start <= mark_start and after < paragraph_end and _ends_sentence(text, mark_start, after, next_word, start):
+            if (
+                start <= mark_start
+                and after < paragraph_end
+                and _ends_sentence(text, mark_start, after, next_word, start)
+            ):
                 sentences.append(Span(start, mark_end, text[start:mark_end]))
                 start = after
         sentences.append(Span(start, paragraph_end, text[start:paragraph_end]))
@@ -95,7 +100,9 @@ def sentence_at(sentences: list[Span], offset: int) -> Span | None:
     return None
 
 
-def _ends_sentence(text: str, mark_start: int, after: int, next_word: str | None, sentence_start: int) -> bool:
+def _ends_sentence(
+    text: str, mark_start: int, after: int, next_word: str | None, sentence_start: int
+) -> bool:
     if next_word is None or next_word[0].islower():
         return False  # "e.g. the", '"Why?" he asked' continue the sentence
     if text[mark_start] != ".":
@@ -129,14 +136,16 @@ def lowercase_keeping_offsets(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-_WORD_SEPARATORS = str.maketrans(dict.fromkeys(string.punctuation + "“”‘’«»„‚‹›—–―…·•¡¿", " "))
+_WORD_SEPARATORS = str.maketrans(
+    dict.fromkeys(string.punctuation + "“”‘’«»„‚‹›—–―…·•¡¿", " ")
+)
 _LONG_KEY = 4  # keys this long rarely occur inside other words
 _T = TypeVar("_T")
 
 
 def remember_last(function: Callable[[str], _T]) -> Callable[[str], _T]:
     """Keep a text function's answer for the last string it was given (that very object):
-    the text layer's scanners ask for the words, cues or sentences of one article in turn."""
+    the text layer's scanners ask for the words or cues of one article in turn."""
     last: list[tuple[str | None, _T | None]] = [(None, None)]
 
     @functools.wraps(function)
@@ -198,7 +207,9 @@ class PhraseFinder:
                 for phrase, offset in self._by_key[key]:
                     start = position - offset
                     end = start + len(phrase)
-                    if start >= 0 and folded.startswith(phrase, start) and _is_word_edge(folded, start, end):
+                    if start >= 0 and folded.startswith(phrase, start) and _is_word_edge(
+                        folded, start, end
+                    ):
                         hits.append((start, -end))
         found: list[tuple[int, int]] = []
         for start, negative_end in sorted(hits):
@@ -246,4 +257,5 @@ def _trie_branches(node: dict[str, dict], *, at_root: bool = False) -> str:
 
 
 def _is_word_edge(text: str, start: int, end: int) -> bool:
-    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+    before_ok = start == 0 or not text[start - 1].isalnum()
+    return before_ok and (end == len(text) or not text[end].isalnum())
