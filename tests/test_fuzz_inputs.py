@@ -249,17 +249,12 @@ def test_generated_csv_loads_every_record_once(workdir, data):
     check_sources_csv(workdir, data)
 
 
-BLANK_CELL_BUG = pytest.mark.xfail(strict=True, reason=(
-    "loader bug: DuckDB's fast CSV path (trim) keeps a cell of tabs, VT, FF or U+2028 as text; "
-    "the csv-module path and JSONL (str.strip) make it missing"))
-
-
 @pytest.mark.parametrize("blank", [
-    pytest.param("\t", id="tab", marks=BLANK_CELL_BUG),
-    pytest.param(" \t ", id="spaced-tab", marks=BLANK_CELL_BUG),
-    pytest.param("\x0b", id="vt", marks=BLANK_CELL_BUG),
-    pytest.param("\x0c", id="ff", marks=BLANK_CELL_BUG),
-    pytest.param("\u2028", id="line-sep", marks=BLANK_CELL_BUG),
+    pytest.param("\t", id="tab"),
+    pytest.param(" \t ", id="spaced-tab"),
+    pytest.param("\x0b", id="vt"),
+    pytest.param("\x0c", id="ff"),
+    pytest.param("\u2028", id="line-sep"),
     pytest.param("   ", id="spaces"),
     pytest.param("\u00a0", id="nbsp"),
     pytest.param("\u3000", id="ideographic"),
@@ -277,9 +272,6 @@ def test_a_whitespace_cell_is_missing_on_every_path(workdir, blank):
     assert countries == [None, None]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader bug: the fast CSV path counts lines by LF only, while DuckDB and the csv module also "
-    "end a line at a lone CR: a skipped CR-only line shifts every later line number by one"))
 def test_a_lone_cr_line_moves_the_line_numbers(workdir):
     data = b"source_id,name,kind,country,aliases,parent_id\n\r,,,,,"
     folder = write_dataset(workdir, "sources", "sources.csv", data)
@@ -370,15 +362,11 @@ def test_generated_jsonl_loads_every_record_once(workdir, data):
     check_sources_jsonl(workdir, data)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="loader bug: readers.read_jsonl lets json.loads' RecursionError escape")
 def test_deeply_nested_json_is_a_rejected_row_not_a_crash(workdir):
     data = (b'{"source_id": "a", "name": "A", "kind": "other"}\n' + b"[" * 100_000 + b"]" * 100_000 + b"\n")
     check_sources_jsonl(workdir, data)
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError,
-                   reason="loader bug: a JSON \\ud800 escape reaches pyarrow, which cannot encode it")
 def test_lone_surrogate_escape_is_a_rejected_row_not_a_crash(workdir):
     # Valid JSON, valid UTF-8 on disk, but the decoded string holds half a UTF-16 pair that no
     # UTF-8 database can store.
@@ -493,7 +481,6 @@ def test_cli_load_of_any_bytes_exits_cleanly(workdir, data):
         assert result.stderr.startswith("newsproof: error: ")
 
 
-LOADER_CRASHES = "loader bug (see the JSONL tests above): a traceback instead of a rejected row"
 HOSTILE_FILES = {
     "random-bytes": ("sources.csv", bytes(range(256)) * 4, 2),
     "utf-16": ("sources.csv", SOURCES_TEXT.encode("utf-16"), 2),
@@ -504,11 +491,9 @@ HOSTILE_FILES = {
     "surrogate-json": ("sources.jsonl", b'{"source_id": "\\udfff", "name": "n", "kind": "other"}\n', 1),
     "not-parquet": ("sources.parquet", b"PAR1 but not really", 2),
 }
-XFAIL_CLI = {"deep-json", "surrogate-json"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=LOADER_CRASHES))
-                                  if n in XFAIL_CLI else n for n in sorted(HOSTILE_FILES)])
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
 def test_cli_exits_with_its_code_on_a_hostile_file(workdir, name):
     filename, data, code = HOSTILE_FILES[name]
     folder = write_dataset(workdir, "sources", filename, data)
@@ -516,8 +501,7 @@ def test_cli_exits_with_its_code_on_a_hostile_file(workdir, name):
     assert result.exit_code == code, result.stderr
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=LOADER_CRASHES))
-                                  if n in XFAIL_CLI else n for n in ("random-bytes", *sorted(XFAIL_CLI))])
+@pytest.mark.parametrize("name", ["random-bytes", "deep-json", "surrogate-json"])
 def test_cli_process_prints_no_traceback(workdir, name):
     """As a user sees it: the installed command, in its own process, on the worst files."""
     filename, data, code = HOSTILE_FILES[name]

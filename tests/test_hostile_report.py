@@ -148,6 +148,7 @@ def build_suite(root: Path) -> Path:
     suite = {
         "suite": VECTORS[0] + " suite",
         "description": VECTORS[1],
+        "params": {"about_tolerance": 0.1},
         "checks": ["qualifier-bounds", "attribution-missing", "article-text-hash", "contract-enum", {
             "id": "hostile-check", "sql": "hostile-check.sql", "severity": "error", "tables": ["figures"],
             "description": " ".join(vectors_for(("suite", "description"))),

@@ -33,8 +33,6 @@ FIGURE_ROW_BYTES = 127  # one row of the generated file, as COPY writes it
 STREAM_BYTES = 1 * GB if FUZZ else 200 * MB
 BASE_RSS = 256 * MB
 RSS_PER_FILE_BYTE = 1.75
-DATA_TABLES = ("articles", "sources", "claims", "figures", "attributions", "article_sentences", "datasets",
-               "dataset_files", "load_errors")
 
 
 def write_figures(path: Path, rows: int) -> None:

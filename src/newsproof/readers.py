@@ -26,6 +26,9 @@ from .store import quote_ident
 LIST_SEPARATOR = "|"
 # A cell may be large (article text in CSV) but not unbounded.
 MAX_FIELD_BYTES = 64 * 1024 * 1024
+# What str.strip() removes: a cell of only these is missing, on every reading path.
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+                 "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # Records held in Python before they are appended to the stage table.
 STAGE_BATCH_ROWS = 50_000
 csv.field_size_limit(MAX_FIELD_BYTES)
@@ -162,6 +165,8 @@ def _physical_lines(path: Path) -> int:
     count, last = 0, b""
     with path.open("rb") as fh:
         while block := fh.read(1 << 24):
+            if block.count(b"\r") != block.count(b"\r\n"):
+                return -1  # a lone CR ends a line for the readers too: no simple numbering
             count += block.count(b"\n")
             last = block[-1:]
     return count + (1 if last and last != b"\n" else 0)
@@ -186,17 +191,17 @@ def _stage_csv_duckdb(path: Path, header: list[str], contract: Contract,
     # Columns are named by position, so no name from the file is ever spliced into SQL.
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     selects = ", ".join(
-        f"CASE WHEN trim(c{position[name]}) = '' THEN NULL ELSE c{position[name]} END AS {quote_ident(name)}"
+        f"CASE WHEN trim(c{position[name]}, $blank) = '' THEN NULL ELSE c{position[name]} END AS {quote_ident(name)}"
         for name in contract.column_names
     )
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {stage} AS "
             f"SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, {selects} "
-            f"FROM read_csv(?, header = true, auto_detect = false, columns = {columns}, delim = ',', "
+            f"FROM read_csv($path, header = true, auto_detect = false, columns = {columns}, delim = ',', "
             f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
             f"parallel = true, max_line_size = {MAX_FIELD_BYTES})",
-            [str(path)],
+            {"path": str(path), "blank": PY_WHITESPACE},
         )
     except duckdb.Error:
         return None
@@ -269,13 +274,27 @@ def _json_cell(value, is_list: bool) -> tuple[str | None, str | None]:
         items = [str(v) for v in value]
         if any(LIST_SEPARATOR in item for item in items):
             return json.dumps(value, ensure_ascii=False), f"a list item contains {LIST_SEPARATOR!r}"
-        return LIST_SEPARATOR.join(items), None
+        joined = LIST_SEPARATOR.join(items)
+        if _storable(joined) != joined:
+            return _storable(joined), "holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text"
+        return joined, None
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False), "an object where a single value is expected"
     if isinstance(value, bool):
         return ("true" if value else "false"), None
     text = str(value)
+    if _storable(text) != text:
+        return _storable(text), "holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text"
     return (text if text.strip() != "" else None), None
+
+
+def _storable(text: str) -> str:
+    """JSON may decode to lone UTF-16 surrogates that no UTF-8 database can store: escape them."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def read_jsonl(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection, stage: str) -> StagedFile:
@@ -304,12 +323,15 @@ def read_jsonl(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection, s
                 errors.append(RowError(number, None, None, f"not valid JSON: {exc.msg} (character {exc.colno})",
                                        "json", line))
                 continue
+            except RecursionError:
+                errors.append(RowError(number, None, None, "JSON nested too deeply", "json", line))
+                continue
             if not isinstance(record, dict):
                 errors.append(RowError(number, None, None, "a line must hold one JSON object", "json", line))
                 continue
             for key in record:
                 if key not in known:
-                    unknown.setdefault(str(key))
+                    unknown.setdefault(_storable(str(key)))
             cells, problem = {}, None
             for name in contract.column_names:
                 cells[name], issue = _json_cell(record.get(name), is_list[name])
