@@ -12,13 +12,19 @@ from pathlib import Path
 import pytest
 
 from newsproof.contracts import load_contracts
+from newsproof.engine import validate
+from newsproof.load import load_dataset
 from newsproof.suites import load_suite
 from test_adhoc_sql import README_DUCKDB_COMMAND
+from test_spark_report import write_spark_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BIN = Path(sys.executable).parent
 FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+# A shell line the README test does not run: it needs Java, a cluster, a cloud service...
+NOT_RUN = re.compile(r"\s#\s*needs\b")
+SPARK_VALIDATE = re.compile(r"newsproof validate --engine spark (\S+) --findings-dir (\S+)")
 
 
 def section(title: str) -> str:
@@ -118,3 +124,33 @@ def test_the_ad_hoc_python_example_runs(tour_dir: Path) -> None:
                           cwd=tour_dir, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "check_id" in done.stdout
+
+
+def test_the_spark_section_runs_what_needs_no_spark(tour_dir: Path) -> None:
+    """Shell lines of the Spark section run as written unless marked `# needs ...`. For a
+    marked `validate --engine spark DATASET --findings-dir DIR`, a DuckDB run of DATASET stands
+    in, written to DIR as the Spark engine writes it (test_spark_parity.py shows both engines
+    find the same rows), so the `report --findings` after it runs on real findings."""
+    tmp = tour_dir / "spark-tmp"
+    tmp.mkdir()
+    ran = []
+    for lang, body in blocks(section("Spark")):
+        if lang != "sh":
+            continue
+        for line in body.replace("\\\n", " ").splitlines():
+            command = line.split("  #")[0].strip()
+            if not command:
+                continue
+            if NOT_RUN.search(line):
+                if stand_in := SPARK_VALIDATE.fullmatch(command):
+                    dataset, findings_dir = (tour_dir / p.replace("/tmp/", f"{tmp}/") for p in stand_in.groups())
+                    db = tmp / f"{dataset.name}.duckdb"
+                    load_dataset(dataset, db)
+                    write_spark_layout(db, validate(db).run_id, findings_dir)
+                continue
+            done = _run_shell_line(command, tour_dir, tmp)
+            assert done.returncode == 0, (line, done.stdout[-2000:], done.stderr[-2000:])
+            assert "Traceback" not in done.stderr, line
+            ran.append(done.stdout.strip())
+    reports = [Path(out) for out in ran if out.endswith("index.html")]
+    assert reports and all(index.is_file() for index in reports)

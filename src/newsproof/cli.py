@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
 
 import click
+from click.core import ParameterSource
 
 from .config import CONFIG_FILE, DEFAULT_KEEP, DEFAULT_REPORTS, DEFAULT_WAIT
 from .errors import NewsproofError
@@ -197,17 +198,28 @@ def validate(db: str, suite: str, select: tuple[str, ...], ignore: tuple[str, ..
 
 @main.command()
 @db_option
+@click.option("--findings", "findings_dir", type=click.Path(file_okay=False),
+              help="Instead of --db: the --findings-dir of a `validate --engine spark` run (no Spark needed).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder to write the report into.")
 @click.option("--run", "run_id", help="Run to report on (default: the latest in qa_runs).")
 @click.option("--templates", type=click.Path(file_okay=False),
               help="Folder of templates that replace built-in ones of the same name.")
+@click.pass_context
 @handles_errors
-def report(db: str, out_dir: str, run_id: str | None, templates: str | None) -> None:
+def report(ctx: click.Context, db: str, findings_dir: str | None, out_dir: str, run_id: str | None,
+           templates: str | None) -> None:
     """Write the HTML report of a validation run; print the path of its index.html."""
-    from .report import write_report
+    if findings_dir is None:
+        from .report import write_report
 
-    click.echo(str(write_report(db, out_dir, run_id=run_id, templates=templates)))
+        click.echo(str(write_report(db, out_dir, run_id=run_id, templates=templates)))
+        return
+    if ctx.get_parameter_source("db") is not ParameterSource.DEFAULT:
+        raise NewsproofError("--db and --findings are two sources of findings", hint="give one of them")
+    from .spark.findings import write_findings_report
+
+    click.echo(str(write_findings_report(findings_dir, out_dir, run_id=run_id, templates=templates)))
 
 
 # Scheduled runs: a project file (newsproof.toml), one cron-safe command, history and diffs.

@@ -108,7 +108,10 @@ def evidence_for(evidence_json: str | None, char_start: int | None, char_end: in
 
 
 def embedded_rows(con: duckdb.DuckDBPyConnection, run_id: str, check_order: list[str],
-                  rows_per_check: int = ROWS_PER_CHECK, budget_bytes: int = BUDGET_BYTES) -> EmbeddedRows:
+                  rows_per_check: int = ROWS_PER_CHECK, budget_bytes: int = BUDGET_BYTES,
+                  link_articles: bool = True) -> EmbeddedRows:
+    """The rows to embed; with `link_articles`, each text failure links to its article page
+    (off when the report has no article pages: findings without the data)."""
     index = {check_id: i for i, check_id in enumerate(check_order)}
     severity_index = {"error": 0, "warning": 1, "info": 2}
     if has_table(con, "article_sentences"):
@@ -140,7 +143,7 @@ def embedded_rows(con: duckdb.DuckDBPyConnection, run_id: str, check_order: list
             if check_id not in index:  # failures of a check the run has no result for
                 continue
             href = None
-            if article_id is not None and dataset is not None:
+            if link_articles and article_id is not None and dataset is not None:
                 href = article_page(dataset, article_id)
                 if table in ("figures", "claims") and key is not None:
                     href += "#" + span_anchor(table[:-1], key)

@@ -102,7 +102,8 @@ def _render_report(con: duckdb.DuckDBPyConnection, db_label: str, out_dir: Path,
     checks = data.check_rows(con, run.run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_paths = write_failure_csvs(con, run.run_id, out_dir)
-    embedded = embedded_rows(con, run.run_id, [c.check_id for c in checks])
+    embedded = embedded_rows(con, run.run_id, [c.check_id for c in checks],
+                             link_articles=data.has_article_tables(con))
     article_list, article_total = data.articles(con, run)
     common = {
         "css": Markup(css), "version": __version__, "run": run,

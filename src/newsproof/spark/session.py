@@ -1,14 +1,18 @@
-"""Build (or reuse) the SparkSession newsproof runs on: local by default, quiet, no web UI.
+"""Build (or reuse) the SparkSession newsproof runs on: the one a launcher made, or a local one.
 
-The settings here are for a laptop or a CI box: bind to 127.0.0.1, no Spark UI, few shuffle
-partitions (a shuffle of a small dataset into 200 partitions costs more than the work). On a
-cluster pass `--spark-master` (or your own session to `validate_spark`) and size them there.
+Three cases, in this order: a session already active (a notebook, a Databricks job, a driver
+script that built its own) is used as it is; under `spark-submit`, or on a SparkContext that
+already runs, a new session takes the master and settings given there; otherwise newsproof starts Spark itself, on
+`--spark-master` or `local[*]`, with settings for a laptop or a CI box: bind to 127.0.0.1, no
+Spark UI, few shuffle partitions (a shuffle of a small dataset into 200 partitions costs more
+than the work). On a cluster, size them with spark-submit's `--conf`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import NewsproofError
@@ -17,6 +21,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DEFAULT_MASTER = "local[*]"
+# pyspark reads this to join the JVM that started the interpreter, as spark-submit does for a
+# driver script; without it pyspark starts a JVM of its own.
+LAUNCHER_GATEWAY_ENV = "PYSPARK_GATEWAY_PORT"
 # Settings the checks rely on, on any session (see `dialect` for why each matters).
 SQL_CONF = {
     # Timestamps are read and printed as written, whatever the machine's zone.
@@ -39,37 +46,67 @@ def require_pyspark() -> None:
                              hint='pip install "newsproof[spark]" (and a Java 17+ runtime)') from None
 
 
-def get_session(master: str | None = None, *, app_name: str = "newsproof",
-                shuffle_partitions: int | None = None) -> SparkSession:
-    """The active SparkSession, or a new one on `master` (default `local[*]`)."""
-    require_pyspark()
-    # Without this Spark resolves the host name and may bind to a public interface.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
+def set_up_elsewhere() -> bool:
+    """Whether spark-submit started this interpreter, or a SparkContext already runs here."""
+    from pyspark import SparkContext
 
+    # pyspark has no public accessor for a running context that has no session yet.
+    return LAUNCHER_GATEWAY_ENV in os.environ or SparkContext._active_spark_context is not None
+
+
+def session_settings(master: str | None, *, launched: bool,
+                     shuffle_partitions: int | None = None) -> tuple[str | None, dict[str, str]]:
+    """The master (None: the one spark-submit was given) and the settings of a new session.
+
+    When Spark was `launched` by spark-submit (or a SparkContext runs), its master and settings
+    stand: only what the checks need and what the caller asks for are set. Otherwise, local
+    defaults."""
+    if launched:
+        asked = {"spark.sql.shuffle.partitions": str(shuffle_partitions)} if shuffle_partitions else {}
+        return master, {**asked, **SQL_CONF}
     master = master or DEFAULT_MASTER
     local = master.startswith("local")
+    partitions = str(shuffle_partitions or (4 if local else 200))
+    settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                "spark.sql.shuffle.partitions": partitions, "spark.default.parallelism": partitions}
     if local:
-        # Python workers must be this interpreter (newsproof, duckdb and pyarrow installed),
-        # not whatever `python3` is first on the PATH.
+        settings |= {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
+    return master, {**settings, **SQL_CONF}
+
+
+def get_session(master: str | None = None, *, app_name: str = "newsproof",
+                shuffle_partitions: int | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
+    """The active SparkSession as it is; else a new one on `master`, else on the master
+    spark-submit was given, else on `local[*]` (see the module's docstring). `conf` is set on
+    a new session over newsproof's own settings."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    launched = set_up_elsewhere()
+    master, settings = session_settings(master, launched=launched, shuffle_partitions=shuffle_partitions)
+    builder = SparkSession.builder
+    if master is not None:
+        builder = builder.master(master)
+    if not launched:  # spark-submit's --name stands
+        builder = builder.appName(app_name)
+    if not launched and master.startswith("local"):
+        # The JVM starts here, so its environment can still be set. Without SPARK_LOCAL_IP Spark
+        # resolves the host name and may bind to a public interface; Python workers must be
+        # this interpreter (newsproof, duckdb and pyarrow installed), not the first `python3`
+        # on the PATH.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    partitions = shuffle_partitions or (4 if local else 200)
-    builder = (
-        SparkSession.builder.master(master).appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", str(partitions))
-        .config("spark.default.parallelism", str(partitions))
-    )
-    if local:
-        builder = (builder.config("spark.driver.bindAddress", "127.0.0.1")
-                   .config("spark.driver.host", "127.0.0.1"))
-    for key, value in SQL_CONF.items():
+    for key, value in {**settings, **(conf or {})}.items():
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: Java missing, bad master URL, ...
-        raise NewsproofError(f"cannot start Spark on {master}: {str(exc).strip().splitlines()[0]}",
+        where = master or "the master spark-submit was given"
+        raise NewsproofError(f"cannot start Spark on {where}: {str(exc).strip().splitlines()[0]}",
                              hint="the Spark engine needs Java 17+ (java -version) and a reachable master") from None
-    spark.sparkContext.setLogLevel("ERROR")
+    if not launched:  # under spark-submit, its log settings stand
+        spark.sparkContext.setLogLevel("ERROR")
     return spark
