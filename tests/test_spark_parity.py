@@ -171,3 +171,36 @@ def test_duckdb_casts_keep_their_meaning_on_spark(spark):
             sql = f"SELECT CAST(TRY_CAST($v AS {type_}) AS VARCHAR) IS NULL"
             expected = duckdb.execute(sql.replace("$v", "?"), [value]).fetchone()[0]
             assert spark.sql(to_spark(sql, {"v": value})).collect()[0][0] == expected, (type_, value)
+
+
+def test_catalog_tables_give_the_findings_their_files_give(spark, tmp_path: Path):
+    """Tables already in the Spark catalog (here temp views of the korea-ukraine files, one
+    figure duplicated) give the findings DuckDB gives for the files, but for the lines: a
+    catalog table has none, so its rows are numbered."""
+    ku = copy_dataset(KU, tmp_path)
+    figures = ku / "figures.csv"
+    lines = figures.read_text(encoding="utf-8").splitlines()
+    figures.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    names = {}
+    for table, file in (("articles", "articles.jsonl"), ("sources", "sources.csv"), ("claims", "claims.csv"),
+                        ("figures", "figures.csv"), ("attributions", "attributions.csv")):
+        path = str(ku / file)
+        frame = (spark.read.json(path) if file.endswith(".jsonl")
+                 else spark.read.csv(path, header=True, multiLine=True, escape='"'))
+        frame.createOrReplaceTempView(f"ku_{table}")
+        names[table] = f"ku_{table}"
+    select = ["load-rejected-row", "duplicate-key", "reference-dangling", "bounds-order", "contract-not-null",
+              "figure-not-in-text", "attribution-source-mismatch"]
+    result = validate_spark(spark, names, select=select, findings_dir=tmp_path / "catalog-findings")
+    con = duckdb.connect()
+    import_findings(tmp_path / "catalog-findings", con)
+    where = ", ".join(KEY[:4] + KEY[-1:])
+    sparks = set(con.execute(f"SELECT {where} FROM qa_failures").fetchall())
+    db = tmp_path / "files.duckdb"
+    load_dataset(ku, db)
+    duck_result = validate(db, select=select)
+    with duckdb.connect(str(db), read_only=True) as duck:
+        expected = set(duck.execute(f"SELECT {where} FROM qa_failures").fetchall())
+    assert sparks == expected
+    assert ("duplicate-key", "error", "figures") in {f[:3] for f in expected}
+    assert result.exit_code == duck_result.exit_code == 1

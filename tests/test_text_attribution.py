@@ -16,53 +16,7 @@ from newsproof.text.attribution import (
 )
 from newsproof.text.sentences import split_sentences
 
-# The seed article (shared/seeds/000_fd0896d047f6c23a.txt), verbatim.
-SEED_ARTICLE = (
-    'South Korea ponders over supplying weapons to Ukraine\n'
-    'In response to the strengthening military alliance between North Korea and Russia, the '
-    'South Korean administration is contemplating direct weapon supply to Ukraine. Various '
-    'diplomatic, economic, and military responses are being readied to counter potential '
-    'military collaborations between North Korea and Russia, as reported by the presidential '
-    'office in Seoul.\n'
-    'This could include delivering lethal weapons to Ukraine should the situation worsen. As '
-    'a presidential official put it, "We would regard weapon delivery for defensive purposes '
-    'as one of the progressive scenarios. If they seem to overstep, we might also consider an'
-    ' offensive deployment."\n'
-    'South Korea, a major arms producer, has heretofore only provided non-lethal equipment to'
-    ' Ukraine, such as mine-clearing gadgets. Last week, the South Korean intelligence agency'
-    ' disclosed evidence showing that North Korea had sent over 1,500 soldiers to Russia for '
-    'training to be deployed in the Ukraine conflict. Previously, the South Korean news '
-    'agency Yonhap had reported, citing the intelligence agency, that Pyongyang intended to '
-    'send a total of "four brigades with 12,000 soldiers, including special forces" to '
-    'Ukraine. Ukrainian President Volodymyr Zelenskyy also discussed this at the EU summit in'
-    ' Brussels.\n'
-    'Neither NATO nor the USA have corroborated these reports but cautioned that such a move '
-    'could signify a potentially harmful escalation. "We\'ve seen reports suggesting that the '
-    "Democratic People's Republic of Korea has deployed troops and is preparing to send more "
-    'soldiers to Ukraine to fight on Russia\'s side," shared Robert Wood, US Ambassador to the'
-    ' United Nations, during the Security Council session. "If true, this is an alarming and '
-    'deeply concerning development," he added.\n'
-    'North Korea: "Unsubstantiated Allegations"\n'
-    'North Korea dismissed allegations of sending its soldiers to Russia for deployment in '
-    'Ukraine as "unsubstantiated allegations." The accusations thrown by South Korea aimed to'
-    ' "smear the reputation of the Democratic People\'s Republic of Korea and undermine the '
-    'legitimate and friendly relations between two independent states," said the North Korean'
-    ' representative at a United Nations General Assembly committee meeting in New York on '
-    'Monday.\n'
-    'He emphasized the strengthening ties of his country with Russia, which have seen a move '
-    'since the Ukraine conflict. Russia has not corroborated the reports about the deployment'
-    ' of North Korean soldiers. The Russian ambassador summoned by Seoul merely noted that '
-    'the cooperation of Russia and North Korea was "not meant to jeopardize South Korean '
-    'security interests."\n'
-    'North Korea and Russia have fostered their military partnership in recent years. Experts'
-    ' believe that Russia is using North Korean rockets in Ukraine, a claim both sides '
-    'refute.\n'
-    'Given the escalating tensions between North Korea and Ukraine, South Korea is '
-    'considering a shift in its policy towards providing lethal weapons to Ukraine, should '
-    "the situation escalate further. This potentially significant change in South Korea's "
-    'stance follows reports of North Korea sending over 1,500 soldiers to Russia for '
-    'training, with the possibility of deploying them in the Ukraine conflict.'
-)
+from seed_article import SEED_ARTICLE
 
 # The sources of the curated korea-ukraine dataset (same ids, names and aliases).
 SEED_SOURCES = [

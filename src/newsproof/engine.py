@@ -76,7 +76,9 @@ _KEY = ("md5(concat_ws('|', $__check_id, coalesce(CAST(q.dataset AS VARCHAR), ''
         "CAST(q.line AS VARCHAR), ''), coalesce(CAST(q.column_name AS VARCHAR), '')))")
 
 
-def _insert_from(con, source_sql: str, available: list[str], params: dict, run_id: str, check: Check) -> None:
+def failure_rows_sql(source_sql: str, available: list[str], check: Check) -> str:
+    """A check's rows (`source_sql`, with the columns `available`) as qa_failures rows, with
+    the $__run_id, $__check_id and $__severity parameters. The one projection both engines run."""
     missing = {"table_name", "message"} - set(available)
     if missing:
         raise NewsproofError(f"check {check.id} returns no column " + ", ".join(sorted(missing)),
@@ -84,11 +86,15 @@ def _insert_from(con, source_sql: str, available: list[str], params: dict, run_i
     for col in ("dataset", "file", "line", "row_key", "column_name"):
         if col not in available:
             source_sql = f"SELECT *, NULL AS {col} FROM ({source_sql}\n) s_{col}"
+    return (f"SELECT $__run_id, $__check_id, $__severity, {_projection(available)}, "
+            f"CASE WHEN d.path IS NULL OR q.file IS NULL THEN q.file ELSE d.path || '/' || q.file END, "
+            f"{_KEY} FROM ({source_sql}\n) q LEFT JOIN datasets d ON d.name = q.dataset")
+
+
+def _insert_from(con, source_sql: str, available: list[str], params: dict, run_id: str, check: Check) -> None:
     con.execute(
         f"INSERT INTO qa_failures (run_id, check_id, severity, {', '.join(FAILURE_COLUMNS)}, path, finding_key) "
-        f"SELECT $__run_id, $__check_id, $__severity, {_projection(available)}, "
-        f"CASE WHEN d.path IS NULL OR q.file IS NULL THEN q.file ELSE d.path || '/' || q.file END, "
-        f"{_KEY} FROM ({source_sql}\n) q LEFT JOIN datasets d ON d.name = q.dataset",
+        + failure_rows_sql(source_sql, available, check),
         {**params, "__run_id": run_id, "__check_id": check.id, "__severity": check.severity},
     )
 
@@ -252,13 +258,18 @@ def validate(
                                                results, time.perf_counter() - started)
                     counts = outcome.counts
                     con.executemany(
-                        "INSERT INTO qa_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO qa_results (run_id, check_id, severity, description, tables, status, "
+                        "failure_count, duration_ms, message, reproduce_sql, origin) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [[run_id, r.check_id, r.severity, r.description, ",".join(r.tables), r.status,
                           r.failure_count, r.duration_ms, r.message, r.reproduce_sql,
                           next(c.origin for c in checks if c.id == r.check_id)] for r in results],
                     )
                     con.execute(
-                        "INSERT INTO qa_runs VALUES (?, ?, now()::TIMESTAMP, ?, ?, ?, 'duckdb', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO qa_runs (run_id, started_at, finished_at, suite, suite_version, suite_sha256, "
+                        "engine, db, datasets, checks_run, checks_failed, errors, warnings, infos, status, "
+                        "fail_on, duration_s, newsproof_version, timings) "
+                        "VALUES (?, ?, now()::TIMESTAMP, ?, ?, ?, 'duckdb', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [run_id, started_at, the_suite.name, the_suite.version, the_suite.sha256, str(db),
                          json.dumps(datasets, sort_keys=True), len(results),
                          sum(1 for r in results if r.status != PASSED), counts["error"], counts["warning"],

@@ -96,7 +96,7 @@ def fingerprint(manifest: Manifest, file_hashes: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _typed(col: Column) -> str:
+def typed_sql(col: Column) -> str:
     ident = quote_ident(col.name)
     if col.is_list:
         return f"string_split({ident}, '{LIST_SEPARATOR}')"
@@ -119,7 +119,7 @@ def _not_typed_sql(col: Column) -> str:
     return f"{cast} IS NULL"
 
 
-def _row_errors_sql(contract: Contract, stage: str) -> str:
+def row_errors_sql(contract: Contract, stage: str) -> str:
     """SQL listing (line, column, value, reason, kind) for every row that cannot be loaded."""
     parts = []
     for col in contract.columns:
@@ -169,13 +169,13 @@ def _load_table(
     rel = staged.path.relative_to(manifest.root).as_posix()
     stage = staged.stage
     suspects = con.execute(_probe_sql(contract, stage)).fetchall()[0][0]
-    errors_sql = _row_errors_sql(contract, stage) if suspects else _NO_ERRORS_SQL
+    errors_sql = row_errors_sql(contract, stage) if suspects else _NO_ERRORS_SQL
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {stage}_errors AS "
         f"SELECT * FROM ({errors_sql}) AS e(line, column_name, value, reason, kind)"
     )
     cols = ", ".join(quote_ident(c) for c in contract.column_names)
-    exprs = ", ".join(_typed(c) for c in contract.columns)
+    exprs = ", ".join(typed_sql(c) for c in contract.columns)
     # Stage rows are in file order and INSERT keeps it, so no sort is needed.
     keep = f"WHERE _line NOT IN (SELECT line FROM {stage}_errors)" if suspects else ""
     con.execute(

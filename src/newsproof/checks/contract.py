@@ -226,32 +226,41 @@ def _type_matches(contract_type: str, actual: str) -> bool:
 
 
 def _sql_failures(ctx: CheckContext, kinds: tuple[str, ...]) -> Iterator[Failure]:
-    for contract in ctx.contracts.values():
-        present = table_columns(ctx.con, contract.table)
+    return rule_failures(ctx.con, ctx.contracts, kinds, lambda table: table_columns(ctx.con, table))
+
+
+def rule_failures(con, contracts: dict[str, Contract], kinds: tuple[str, ...],
+                  column_types: Callable[[str], dict[str, str]]) -> Iterator[Failure]:
+    """The contract rules of `kinds` as SQL (the `contract_engine: sql` engine, and the Spark
+    engine's): every rule in one UNION ALL query, in rule order then file order. `con` needs only
+    `execute(sql)`; `column_types(table)` gives column -> DuckDB type name ({} if no table)."""
+    rules, queries = [], []
+    for contract in contracts.values():
+        present = column_types(contract.table)
         if not present:
             continue
+        key = " || '|' || ".join(f"coalesce(CAST({quote_ident(k)} AS VARCHAR), '')"
+                                 for k in contract.primary_key) or "NULL"
         for col in contract.columns:
             actual = present.get(col.name)
             if actual is None or not _type_matches(col.type, actual):
                 if "type" in kinds:
                     yield Failure(contract.table, None, col.name, actual, _message("type", col, None, actual))
                 continue
-            rules = ([("not-null", None)] if not col.nullable else []) + value_rules(col)
-            for kind, arg in rules:
+            for kind, arg in ([("not-null", None)] if not col.nullable else []) + value_rules(col):
                 if kind in kinds:
-                    yield from _sql_rule_failures(ctx.con, contract, col, kind, arg)
-
-
-def _sql_rule_failures(con: duckdb.DuckDBPyConnection, contract: Contract, col: Column, kind: str,
-                       arg) -> Iterator[Failure]:
-    key = " || '|' || ".join(f"coalesce(CAST({quote_ident(k)} AS VARCHAR), '')"
-                             for k in contract.primary_key) or "NULL"
-    sql = (f"SELECT {key}, CAST({quote_ident(col.name)} AS VARCHAR), _dataset, _file, _line "
-           f"FROM {quote_ident(contract.table)} WHERE {_rule_condition(kind, col, arg)} ORDER BY rowid")
+                    queries.append(
+                        f"SELECT {len(rules)} AS rule, {key} AS row_key, CAST({quote_ident(col.name)} AS VARCHAR) "
+                        f"AS value, _dataset, _file, _line FROM {quote_ident(contract.table)} "
+                        f"WHERE {_rule_condition(kind, col, arg)}")
+                    rules.append((contract, col, kind))
+    if not queries:
+        return
     # The engine drains a check before it touches the connection, so the cursor may stay open.
-    cursor = con.execute(sql)
+    cursor = con.execute("\nUNION ALL\n".join(queries) + "\nORDER BY rule, _dataset, _file, _line")
     while rows := cursor.fetchmany(10_000):
-        for key_value, value, dataset, file, line in rows:
+        for rule, key_value, value, dataset, file, line in rows:
+            contract, col, kind = rules[rule]
             yield Failure(contract.table, key_value, col.name, value, _message(kind, col, value),
                           dataset, file, line)
 

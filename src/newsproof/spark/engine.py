@@ -27,7 +27,7 @@ from pyspark.sql.window import Window
 from .. import __version__
 from ..checks.base import FAILURE_COLUMNS, SEVERITIES, Check, CheckContext
 from ..contracts import load_contracts
-from ..engine import _KEY, _projection, new_run_id, reproduce_sql, select_checks
+from ..engine import failure_rows_sql, new_run_id, reproduce_sql, select_checks
 from ..errors import NewsproofError
 from ..findings import (FAILED, FAILURE_ROW_COLUMNS, NOT_RUN, PASSED, SAMPLE_SIZE, CheckResult,
                         FailureRow, ValidationResult)
@@ -87,17 +87,8 @@ class _Run:
         self.views = 0
 
     def _findings(self, check: Check, source_sql: str, available: list[str], params: dict) -> DataFrame:
-        """The engine's projection of a check's rows into qa_failures (`engine._insert_from`)."""
-        missing = {"table_name", "message"} - set(available)
-        if missing:
-            raise NewsproofError(f"check {check.id} returns no column " + ", ".join(sorted(missing)),
-                                 file=check.origin)
-        for col in ("dataset", "file", "line", "row_key", "column_name"):
-            if col not in available:
-                source_sql = f"SELECT *, NULL AS {col} FROM ({source_sql}\n) s_{col}"
-        sql = (f"SELECT $__run_id, $__check_id, $__severity, {_projection(available)}, "
-               f"CASE WHEN d.path IS NULL OR q.file IS NULL THEN q.file ELSE d.path || '/' || q.file END, "
-               f"{_KEY} FROM ({source_sql}\n) q LEFT JOIN datasets d ON d.name = q.dataset")
+        """The engine's projection of a check's rows into qa_failures (`engine.failure_rows_sql`)."""
+        sql = failure_rows_sql(source_sql, available, check)
         bound = {**params, "__run_id": self.run_id, "__check_id": check.id, "__severity": check.severity}
         return self.spark.sql(to_spark(sql, bound)).toDF(*QA_FAILURE_COLUMNS)
 
@@ -279,6 +270,8 @@ def validate_for_cli(sources: Iterable[str], tables: Iterable[str], *, master: s
     from .session import get_session
 
     items = [*sources, *tables]
+    if not items:  # said before Spark starts, which takes seconds
+        raise NewsproofError("nothing to validate", hint="pass dataset folders or --table TABLE=catalog.table")
     for item in tables:
         if "=" not in item:
             raise NewsproofError(f"--table {item!r} is not TABLE=catalog.table")

@@ -3,7 +3,7 @@
 The same tables as a DuckDB project database, under the same names: one view per contract
 table with the provenance columns `_dataset`, `_file`, `_line`, plus `load_errors`,
 `dataset_files` and `datasets`. Loading is lossless as on DuckDB: files are read as text, typed
-with the DuckDB loader's own rules (`load._row_errors_sql`, `load._typed`, translated by
+with the DuckDB loader's own rules (`load.row_errors_sql`, `load.typed_sql`, translated by
 `dialect`), and every row that cannot be typed or keyed goes to `load_errors` with its line.
 
 Differences from a DuckDB load: nothing is written (the views live as long as the session), and
@@ -20,16 +20,14 @@ from pathlib import Path
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType
 
 from ..contracts import PROVENANCE_COLUMNS, Contract
 from ..errors import NewsproofError
-from ..load import _row_errors_sql, _typed
+from ..load import row_errors_sql, typed_sql
 from ..manifest import read_manifest
-from ..readers import LIST_SEPARATOR
 from ..store import quote_ident
 from .dialect import literal, to_spark
-from .readers import PROBLEM_COLUMNS, Staged, read_file
+from .readers import PROBLEM_COLUMNS, Staged, read_file, typed_cells
 
 # DuckDB type of a contract column -> Spark SQL type of the view column.
 SPARK_TYPES = {
@@ -106,8 +104,8 @@ class _Stager:
         ok = self._view(stage.where(F.col("_kind").isNull()).drop(*PROBLEM_COLUMNS))
         # Used twice (rows kept, rows reported): computed once.
         errors = self._view(self._cache(self.spark.sql(to_spark(
-            f"SELECT * FROM ({_row_errors_sql(contract, ok)}) AS e(line, column_name, value, reason, kind)"))))
-        exprs = ", ".join(f"{_typed(c)} AS {quote_ident(c.name)}" for c in contract.columns)
+            f"SELECT * FROM ({row_errors_sql(contract, ok)}) AS e(line, column_name, value, reason, kind)"))))
+        exprs = ", ".join(f"{typed_sql(c)} AS {quote_ident(c.name)}" for c in contract.columns)
         table = self.spark.sql(to_spark(
             f"SELECT {exprs}, {literal(dataset)} AS _dataset, {literal(file)} AS _file, _line "
             f"FROM {ok} WHERE _line NOT IN (SELECT line FROM {errors})"))
@@ -143,16 +141,9 @@ def _catalog_staged(spark: SparkSession, name: str, contract: Contract) -> Stage
     if missing:
         raise NewsproofError(f"catalog table {name} has no column {missing[0]!r}", file=name, column=missing[0],
                              hint=f"a {contract.table} table needs: " + ", ".join(contract.column_names))
-    cells = []
-    for col in contract.column_names:
-        if isinstance(fields[col].dataType, ArrayType):
-            cells.append(F.array_join(F.col(f"`{col}`"), LIST_SEPARATOR).alias(col))
-        else:
-            text = F.trim(F.col(f"`{col}`").cast("string"))
-            cells.append(F.when(text != "", text).alias(col))
     # A catalog table has no lines: its own _line column if it has one, else a row id.
     line = F.col("_line").cast("bigint") if "_line" in fields else F.monotonically_increasing_id() + 1
-    rows = frame.select(line.alias("_line"), *cells,
+    rows = frame.select(line.alias("_line"), *typed_cells(fields, contract),
                         *[F.lit(None).cast("string").alias(p) for p in PROBLEM_COLUMNS])
     unknown = [c for c in fields if c not in contract.column_names and c not in PROVENANCE]
     return Staged(rows, spark.createDataFrame([(n,) for n in unknown], "name string"))

@@ -24,7 +24,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..checks.base import FAILURE_COLUMNS, Check, CheckContext, Failure
-from ..contracts import Contract, value_rules
+from ..contracts import Contract
 from ..errors import NewsproofError
 from ..store import quote_ident
 from .dialect import to_spark
@@ -32,7 +32,6 @@ from .load import view_types
 
 FAILURE_SCHEMA = pa.schema([(c, pa.int64() if c in ("line", "char_start", "char_end") else pa.string())
                             for c in FAILURE_COLUMNS])
-FETCH_ROWS = 10_000
 
 
 class SparkCursor:
@@ -78,36 +77,10 @@ class SparkConnection:
 
 def contract_failures(con: SparkConnection, contracts: dict[str, Contract], kinds: tuple[str, ...]
                       ) -> Iterator[Failure]:
-    """The contract checks' SQL engine over the Spark views (see the module docstring): every
-    rule of the check in one UNION ALL query (one Spark job, not one per column and rule)."""
-    from ..checks.contract import _message, _rule_condition, _type_matches
+    """The contract checks' SQL engine over the Spark views (see the module docstring)."""
+    from ..checks.contract import rule_failures
 
-    rules, queries = [], []
-    for contract in contracts.values():
-        present = view_types(con.spark, contract.table)
-        key = " || '|' || ".join(f"coalesce(CAST({quote_ident(k)} AS VARCHAR), '')"
-                                 for k in contract.primary_key) or "NULL"
-        for col in contract.columns:
-            actual = present.get(col.name)
-            if actual is None or not _type_matches(col.type, actual):
-                if "type" in kinds:
-                    yield Failure(contract.table, None, col.name, actual, _message("type", col, None, actual))
-                continue
-            for kind, arg in ([("not-null", None)] if not col.nullable else []) + value_rules(col):
-                if kind in kinds:
-                    queries.append(
-                        f"SELECT {len(rules)} AS rule, {key} AS row_key, CAST({quote_ident(col.name)} AS VARCHAR) "
-                        f"AS value, _dataset, _file, _line FROM {quote_ident(contract.table)} "
-                        f"WHERE {_rule_condition(kind, col, arg)}")
-                    rules.append((contract, col, kind))
-    if not queries:
-        return
-    cursor = con.execute("\nUNION ALL\n".join(queries))
-    while rows := cursor.fetchmany(FETCH_ROWS):
-        for rule, key_value, value, dataset, file, line in rows:
-            contract, col, kind = rules[rule]
-            yield Failure(contract.table, key_value, col.name, value, _message(kind, col, value),
-                          dataset, file, line)
+    return rule_failures(con, contracts, kinds, lambda table: view_types(con.spark, table))
 
 
 def contract_kinds(check: Check) -> tuple[str, ...] | None:

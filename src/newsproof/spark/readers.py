@@ -140,6 +140,19 @@ def read_jsonl(spark: SparkSession, path: str, display: str, contract: Contract)
     return Staged(rows, unknown)
 
 
+def typed_cells(fields: dict, contract: Contract) -> list[SparkColumn]:
+    """The contract's columns of a typed source (Parquet, a catalog table) as text cells, as
+    `readers` stages Parquet: lists joined with LIST_SEPARATOR, blank text as NULL."""
+    cells = []
+    for name in contract.column_names:
+        if isinstance(fields[name].dataType, ArrayType):
+            cells.append(F.array_join(F.col(f"`{name}`"), LIST_SEPARATOR).alias(name))
+        else:
+            text = F.trim(F.col(f"`{name}`").cast("string"))
+            cells.append(F.when(text != "", text).alias(name))
+    return cells
+
+
 def read_parquet(spark: SparkSession, path: str, display: str, contract: Contract) -> Staged:
     try:
         frame = spark.read.parquet(path)
@@ -148,14 +161,8 @@ def read_parquet(spark: SparkSession, path: str, display: str, contract: Contrac
         raise NewsproofError(f"not a readable Parquet file: {str(exc).splitlines()[0]}",
                              file=display, hint="re-export the file as Parquet, or use CSV") from None
     unknown = _check_header(Path(display), list(fields), contract)
-    cells = []
-    for name in contract.column_names:
-        if isinstance(fields[name].dataType, ArrayType):
-            cells.append(F.array_join(F.col(f"`{name}`"), LIST_SEPARATOR).alias(name))
-        else:
-            text = F.trim(F.col(f"`{name}`").cast("string"))
-            cells.append(F.when(text != "", text).alias(name))
-    rows = frame.select((F.col("_metadata.row_index") + 1).alias("_line"), *cells, *_no_problem())
+    rows = frame.select((F.col("_metadata.row_index") + 1).alias("_line"), *typed_cells(fields, contract),
+                        *_no_problem())
     return Staged(rows, _names(spark, unknown))
 
 
