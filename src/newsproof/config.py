@@ -1,5 +1,6 @@
 """The project file `newsproof.toml`: which datasets `newsproof run` loads, where the database
-and the reports live, which suites run, when a run fails, how much history to keep.
+and the reports live, which suites run, when a run fails, how much history to keep, how much
+memory DuckDB may hold before it spills to disk.
 
 Read with the standard library's `tomllib`; written by hand in one small fixed layout, so there
 is no TOML-writing dependency. Relative paths in the file are relative to the file's folder, so a
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NewsproofError
-from .store import DEFAULT_DB
+from .store import DEFAULT_DB, MEMORY_LIMIT_HINT, memory_limit_problem
 
 CONFIG_FILE = "newsproof.toml"
 DEFAULT_SUITES = ("default",)
@@ -27,7 +28,7 @@ DEFAULT_KEEP = 50
 # timer run, short enough that an overrun cron job gives up before the next one starts.
 DEFAULT_WAIT = 60.0
 FAIL_ON_CHOICES = ("error", "warning", "info")
-KEYS = ("datasets", "db", "suites", "reports", "fail_on", "keep", "notify")
+KEYS = ("datasets", "db", "suites", "reports", "fail_on", "keep", "notify", "memory_limit")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -43,6 +44,7 @@ class ProjectConfig:
     fail_on: str = DEFAULT_FAIL_ON
     keep: int = DEFAULT_KEEP  # newest runs kept by `newsproof run`; 0 keeps every run
     notify: str | None = None  # shell command given the run summary as JSON on stdin
+    memory_limit: str | None = None  # DuckDB size ("2GB"); None: $NEWSPROOF_MEMORY_LIMIT or the default
 
     @property
     def root(self) -> Path:
@@ -77,8 +79,8 @@ def read_config(path: str | Path = CONFIG_FILE) -> ProjectConfig:
         raise NewsproofError(f"not valid TOML: {_TOML_POSITION.sub('', str(exc)).strip()}", file=str(path),
                              line=int(position.group(1)) if position else None) from None
 
-    def bad(key: str, what: str) -> NewsproofError:
-        return NewsproofError(f"{key} must be {what}", file=str(path), line=_key_line(text, key))
+    def bad(key: str, what: str, hint: str | None = None) -> NewsproofError:
+        return NewsproofError(f"{key} must be {what}", file=str(path), line=_key_line(text, key), hint=hint)
 
     unknown = sorted(set(raw) - set(KEYS))
     if unknown:
@@ -106,6 +108,9 @@ def read_config(path: str | Path = CONFIG_FILE) -> ProjectConfig:
     keep = raw.get("keep", DEFAULT_KEEP)
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
         raise bad("keep", "a whole number, 0 or more (0 keeps every run)")
+    memory_limit = string("memory_limit", None)
+    if memory_limit is not None and (problem := memory_limit_problem(memory_limit)) is not None:
+        raise bad("memory_limit", f"a memory size ({problem})", MEMORY_LIMIT_HINT)
     root = path.parent
     return ProjectConfig(
         path=path,
@@ -116,6 +121,7 @@ def read_config(path: str | Path = CONFIG_FILE) -> ProjectConfig:
         fail_on=fail_on,
         keep=keep,
         notify=string("notify", None),
+        memory_limit=memory_limit,
     )
 
 

@@ -2,9 +2,10 @@
 
 Readers only split records and fields; typing happens afterwards in DuckDB SQL so that every
 bad value is reported with its file, line and column instead of failing the whole file.
-Files stream into a temporary DuckDB table in bounded batches, so memory does not grow with
-file size. A plain CSV file (one record per line) is split by DuckDB's own reader; anything
-else goes through Python's csv module, which knows each record's line.
+Files stream into a temporary DuckDB table in bounded batches, which DuckDB spills to disk
+past the connection's memory limit (`store.connect`), so memory does not grow with file size.
+A plain CSV file (one record per line) is split by DuckDB's own reader; anything else goes
+through Python's csv module, which knows each record's line.
 """
 
 from __future__ import annotations
@@ -26,9 +27,16 @@ from .store import quote_ident
 LIST_SEPARATOR = "|"
 # A cell may be large (article text in CSV) but not unbounded.
 MAX_FIELD_BYTES = 64 * 1024 * 1024
+# DuckDB's CSV reader holds a few buffers per thread, by default 16 x the longest line it takes:
+# for 64 MB lines more than the memory limit, so it would never run. Longer lines than this go to
+# the careful reader.
+FAST_MAX_LINE_BYTES = 16 * 1024 * 1024
+FAST_BUFFER_BYTES = 2 * FAST_MAX_LINE_BYTES
 # What str.strip() removes: a cell of only these is missing, on every reading path.
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
                  "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+# A cell of only those, as an RE2 pattern for DuckDB: ten times faster than trim() with them.
+BLANK_CELL = "[" + "".join(f"\\x{{{ord(char):x}}}" for char in PY_WHITESPACE) + "]*"
 # Records held in Python before they are appended to the stage table.
 STAGE_BATCH_ROWS = 50_000
 csv.field_size_limit(MAX_FIELD_BYTES)
@@ -185,13 +193,15 @@ def _csv_header(path: Path) -> list[str]:
 def _stage_csv_duckdb(path: Path, header: list[str], contract: Contract,
                       con: duckdb.DuckDBPyConnection, stage: str) -> int | None:
     """Fast path: DuckDB's own CSV reader, when the file is plain (one record per line, every
-    record well formed, valid UTF-8). Returns the row count, or None to use the careful reader
-    that reports each bad record with its line."""
+    record well formed, valid UTF-8, no line over FAST_MAX_LINE_BYTES) and its buffers fit in the
+    memory limit. Returns the row count, or None to use the careful reader that reports each bad
+    record with its line."""
     position = {name: i for i, name in enumerate(header)}
     # Columns are named by position, so no name from the file is ever spliced into SQL.
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     selects = ", ".join(
-        f"CASE WHEN trim(c{position[name]}, $blank) = '' THEN NULL ELSE c{position[name]} END AS {quote_ident(name)}"
+        f"CASE WHEN regexp_full_match(c{position[name]}, $blank) THEN NULL ELSE c{position[name]} END "
+        f"AS {quote_ident(name)}"
         for name in contract.column_names
     )
     try:
@@ -200,8 +210,8 @@ def _stage_csv_duckdb(path: Path, header: list[str], contract: Contract,
             f"SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, {selects} "
             f"FROM read_csv($path, header = true, auto_detect = false, columns = {columns}, delim = ',', "
             f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-            f"parallel = true, max_line_size = {MAX_FIELD_BYTES})",
-            {"path": str(path), "blank": PY_WHITESPACE},
+            f"parallel = true, max_line_size = {FAST_MAX_LINE_BYTES}, buffer_size = {FAST_BUFFER_BYTES})",
+            {"path": str(path), "blank": BLANK_CELL},
         )
     except duckdb.Error:
         return None

@@ -59,7 +59,8 @@ RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 DIFF_LIMIT = 1000
 
 # Who started a run, with which project file, and where its report went. A table of its own:
-# the engine inserts into qa_runs by position, so qa_runs cannot grow columns.
+# only `newsproof run` has this context (a `validate` run has none), and the report is published
+# after the validation's transaction has committed its qa_runs row.
 CONTEXT_DDL = """CREATE TABLE IF NOT EXISTS qa_run_context (
   run_id VARCHAR NOT NULL, trigger VARCHAR, config VARCHAR, report_path VARCHAR, published_at TIMESTAMP)"""
 
@@ -510,7 +511,7 @@ def _run_suite(con: duckdb.DuckDBPyConnection, config: ProjectConfig, suite: str
     """Validate one suite, record who ran it, compare with its previous run, publish the report."""
     emit("validate", f"validating suite {suite}", suite=suite)
     result = engine.validate(config.db, suite=suite, fail_on=config.fail_on, con=_connection_for("validate", con))
-    con.execute("INSERT INTO qa_run_context VALUES (?, ?, ?, NULL, NULL)",
+    con.execute("INSERT INTO qa_run_context (run_id, trigger, config) VALUES (?, ?, ?)",
                 [result.run_id, trigger, str(config.path.absolute())])
     suite_run = SuiteRun(result)
     before = previous_run_id(con, result.run_id)
@@ -555,7 +556,7 @@ def run_project(config: ProjectConfig, *, wait: float = DEFAULT_WAIT, keep: int 
     with project_lock(config.db, wait=wait, command=command, on_wait=on_wait):
         _check_reports_folder(config.reports)
         _remove_leftovers(config.reports)
-        con = connect(config.db)
+        con = connect(config.db, memory_limit=config.memory_limit)
         try:
             for dataset in config.datasets:
                 emit("load", f"loading {dataset}", dataset=str(dataset))
