@@ -4,6 +4,9 @@ For each size (100k and 1M figures; 10M too with BENCH_LARGE=1) a dataset is gen
 into benchmarks/.cache/ (ten figures per article), then every measurement runs in its own
 subprocess, timed by wall clock, with its peak resident memory from `os.wait4`. Writes
 results/<date>-<host>.json and results/latest.md, and prints the table. Never part of the tests.
+
+BENCH_SIZES=1000000 and BENCH_ONLY=load-csv,validate,spark-local2 run a part (the validate
+steps need load-csv's database): results/<date>-<host>-partial.json, and latest.md is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+import spark_estimate
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results"
@@ -30,6 +35,10 @@ BIN = Path(sys.executable).parent
 NEWSPROOF = str(BIN / "newsproof")
 PYTHON = sys.executable
 SIZES = (100_000, 1_000_000) + ((10_000_000,) if os.environ.get("BENCH_LARGE") == "1" else ())
+if os.environ.get("BENCH_SIZES"):
+    SIZES = tuple(int(size) for size in os.environ["BENCH_SIZES"].split(","))
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+PARTIAL = bool(ONLY) or "BENCH_SIZES" in os.environ
 FIGURES_PER_ARTICLE = 10
 SEED = 1
 TEXT_ARTICLES = 2_000
@@ -122,11 +131,21 @@ def run_size(figures: int, text_layer: bool) -> list[dict]:
         ("pandera-pandas", [PYTHON, "validate_pandera.py", str(csv_dir)]),
         ("gx-pandas", [PYTHON, "validate_gx.py", str(csv_dir)]),
         ("report", [NEWSPROOF, "report", "--db", str(np_db), "--out", str(folder / "report")]),
+        # The same suite on Spark, from the CSV + JSONL folder (reading and typing included).
+        (SPARK_STEP, [PYTHON, "spark_bench.py", str(csv_dir), "local[2]"]),
     ]
     if text_layer:
         steps.append(("text-layer", [PYTHON, "text_layer.py", str(csv_dir), str(TEXT_ARTICLES)]))
     for name, cmd in steps:
+        if ONLY and name not in ONLY:
+            continue
+        if name == SPARK_STEP and (missing := spark_missing()):
+            print(f"  {name:<24} skipped: {missing}", flush=True)
+            results.append({"name": name, "skipped": missing})
+            continue
         result = measure(name, cmd, logs, REPORT_TIMEOUT_S if name == "report" else TIMEOUT_S)
+        if name == SPARK_STEP and result.get("detail"):
+            spark_estimate.use_process_tree(result)
         if name == "report" and (folder / "report").is_dir():
             files = [p for p in (folder / "report").rglob("*") if p.is_file()]
             result["detail"] = {"files": len(files), "mib": round(sum(p.stat().st_size for p in files) / 2**20, 1)}
@@ -135,6 +154,20 @@ def run_size(figures: int, text_layer: bool) -> list[dict]:
         results.append(result)
     results.append({"name": "dataset", "detail": _dataset_facts(csv_dir, np_db)})
     return results
+
+
+SPARK_STEP = "spark-local2"
+
+
+def spark_missing() -> str | None:
+    """Why the Spark step cannot run here, or None."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install 'newsproof[spark]')"
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime (java is not on the PATH and JAVA_HOME is not set; Spark needs Java 17+)"
+    return None
 
 
 def text_check_ids() -> list[str]:
@@ -149,14 +182,14 @@ def _run_summary(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
         if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'qa_runs'"
-                           ).fetchone()[0]:
+                           ).fetchall()[0][0]:
             return {}
-        latest = con.execute("SELECT duration_s, timings FROM qa_runs ORDER BY started_at DESC LIMIT 1").fetchone()
-        if latest is None:
+        latest = con.execute("SELECT duration_s, timings FROM qa_runs ORDER BY started_at DESC LIMIT 1").fetchall()
+        if not latest:
             return {}
-        duration, timings = latest
+        duration, timings = latest[0]
         not_run = con.execute("SELECT count(*) FROM qa_results WHERE run_id = (SELECT run_id FROM qa_runs "
-                              "ORDER BY started_at DESC LIMIT 1) AND status = 'not-run'").fetchone()[0]
+                              "ORDER BY started_at DESC LIMIT 1) AND status = 'not-run'").fetchall()[0][0]
     finally:
         con.close()
     slowest = sorted(json.loads(timings).items(), key=lambda kv: -kv[1])[:6]
@@ -165,13 +198,15 @@ def _run_summary(db: Path) -> dict:
 
 
 def _dataset_facts(csv_dir: Path, db: Path) -> dict:
+    mib = sum(p.stat().st_size for p in csv_dir.iterdir()) / 2**20
+    if not db.is_file():  # a partial run without load-csv
+        return {"csv_mib": round(mib, 1)}
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
                 for t in ("articles", "sources", "claims", "figures", "attributions")}
     finally:
         con.close()
-    mib = sum(p.stat().st_size for p in csv_dir.iterdir()) / 2**20
     return {"rows": rows, "csv_mib": round(mib, 1)}
 
 
@@ -215,8 +250,10 @@ def targets(by_size: dict[int, list[dict]]) -> list[tuple[str, str, str]]:
     r = _ratio(results, "gx-pandas", "validate")
     rows.append((f"validate >= 20x faster than GX on pandas ({big:,})", f"{r}x", _met(r, lambda v: v >= 20)))
     if 10_000_000 in by_size:
-        peak = max(r.get("peak_rss_mib", 0) for r in by_size[10_000_000] if r["name"] in ("load-csv", "validate"))
-        rows.append(("peak memory <= 1 GiB (10,000,000)", f"{peak:,.0f} MiB", _met(peak, lambda v: v <= 1024)))
+        peak = max((r.get("peak_rss_mib", 0) for r in by_size[10_000_000] if r["name"] in ("load-csv", "validate")),
+                   default=None)
+        rows.append(("peak memory <= 1 GiB (10,000,000)", "n/a" if peak is None else f"{peak:,.0f} MiB",
+                     _met(peak, lambda v: v <= 1024)))
     text = next((_get(r, "text-layer") for r in by_size.values() if _get(r, "text-layer")), None)
     detail = (text or {}).get("detail", {})
     rate = detail.get("articles_per_cpu_s", detail.get("articles_per_s"))  # one core: CPU time
@@ -250,6 +287,8 @@ def markdown(facts: dict, by_size: dict[int, list[dict]]) -> str:
             r = _get(by_size[size], name)
             if r is None:
                 cells.append("")
+            elif r.get("skipped"):
+                cells.append(f"skipped: {r['skipped']}")
             elif r.get("timed_out"):
                 cells.append(f"stopped at {r['wall_s']:,.0f} s" + _pages(r))
             elif r.get("error"):
@@ -261,11 +300,12 @@ def markdown(facts: dict, by_size: dict[int, list[dict]]) -> str:
     lines += ["", "| dataset | " + " | ".join(f"{s:,}" for s in sizes) + " |", "|---|" + "---|" * len(sizes)]
     for key in ("articles", "claims", "figures", "attributions"):
         lines.append(f"| {key} rows | " + " | ".join(
-            f"{_get(by_size[s], 'dataset')['detail']['rows'][key]:,}" for s in sizes) + " |")
+            f"{_get(by_size[s], 'dataset')['detail'].get('rows', {}).get(key, 0):,}" for s in sizes) + " |")
     lines.append("| CSV + JSONL MiB | " + " | ".join(
         f"{_get(by_size[s], 'dataset')['detail']['csv_mib']:,}" for s in sizes) + " |")
     lines += ["", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {ok} |" for t, m, ok in targets(by_size)]
+    lines += spark_estimate.markdown(by_size)
     return "\n".join(lines) + "\n"
 
 
@@ -276,12 +316,13 @@ def main() -> None:
     facts["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     by_size = {size: run_size(size, text_layer=(i == 0)) for i, size in enumerate(SIZES)}
     facts["load_average_at_end"] = os.getloadavg()
-    table = markdown(facts, by_size)
-    stem = f"{facts['date']}-{facts['host']}"
+    stem = f"{facts['date']}-{facts['host']}" + ("-partial" if PARTIAL else "")
     (RESULTS / f"{stem}.json").write_text(
         json.dumps({"machine": facts, "results": {str(k): v for k, v in by_size.items()},
                     "targets": targets(by_size)}, indent=2), encoding="utf-8")
-    (RESULTS / "latest.md").write_text(table, encoding="utf-8")
+    table = markdown(facts, by_size)
+    if not PARTIAL:
+        (RESULTS / "latest.md").write_text(table, encoding="utf-8")
     print()
     print(table)
 

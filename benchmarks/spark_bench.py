@@ -1,15 +1,21 @@
 """The Spark engine on one machine: `python spark_bench.py DATASET_DIR [MASTER]` (default local[2]).
 
-Runs `validate_spark` on a dataset folder (e.g. benchmarks/.cache/1000000/csv) and prints, as
-its last line, JSON with: wall time by phase (session start; reading and typing alone; the whole
-validation, which reads again), the slowest checks, peak resident memory of the driver (Python)
-and of the JVM (in local mode the JVM is the driver and the executors), and an estimate for 1B
-figures on N executors from the measured throughput per core. `run.py` times the whole process
-as it does every other measurement.
+Runs `validate_spark` once on a dataset folder (e.g. benchmarks/.cache/1000000-<hash>/csv) and
+prints, as its last line, JSON with:
 
-One machine favours DuckDB: Spark pays for a JVM, task scheduling, shuffles through local
-disk and Python workers for the Python checks, which a cluster amortises over many machines
-and DuckDB never pays at all.
+- `phases`: where the wall time goes. Each phase's wall time (own timers around the engine's
+  steps, and the per-check `duration_ms` that `validate_spark` returns, which cover building a
+  check's DataFrame and the job that writes its findings), split by Spark's event log into time
+  outside any job (planning, SQL translation, Python on the driver, Py4J), time inside jobs when
+  none of their tasks runs (scheduling, stage hand-over) and task time (the sum over tasks of
+  executor run time, with CPU, GC, shuffle and spill).
+- `memory_mib` / `cpu_s`: peak resident memory and CPU seconds of the process tree by role,
+  sampled from /proc: this Python driver, the JVM (in local mode the driver and the executors)
+  and the Python workers (GX and text checks). `run.py`'s own `os.wait4` sees only one process
+  of the tree.
+
+`run.py` runs it as one of its measurements and derives the per-task throughput and the
+cluster estimate from this output (see the Spark section of results/latest.md).
 """
 
 from __future__ import annotations
@@ -19,70 +25,291 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from pathlib import Path
+
+SAMPLE_S = 0.5
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
+MIB = 2**20
+
+
+# -- the process tree -----------------------------------------------------------------------------
+
+def _stat(pid: int) -> tuple[str, int, float, float] | None:
+    """(command, parent pid, CPU seconds, resident MiB) of a process, or None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    command = text[text.index("(") + 1:text.rindex(")")]
+    fields = text[text.rindex(")") + 2:].split()  # fields[0] is field 3 of proc(5)
+    return (command, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
+            int(fields[21]) * PAGE_MIB)
+
+
+def _role(pid: int, root: int, command: str) -> str:
+    if pid == root:
+        return "python_driver"
+    return "jvm" if command == "java" else "python_workers" if command.startswith("python") else "other"
+
+
+class ProcessTree(threading.Thread):
+    """Samples the resident memory and CPU time of this process and its descendants, by role."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.root = os.getpid()
+        self.peak_mib: dict[str, float] = defaultdict(float)
+        self.cpu_by_pid: dict[int, tuple[str, float]] = {}
+        self.finished = threading.Event()
+
+    def sample(self) -> None:
+        stats = {int(p): s for p in os.listdir("/proc") if p.isdigit() and (s := _stat(int(p)))}
+        children = defaultdict(list)
+        for pid, (_, parent, _, _) in stats.items():
+            children[parent].append(pid)
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo += children.get(pid, [])
+        by_role: dict[str, float] = defaultdict(float)
+        for pid in tree:
+            if pid in stats:
+                command, _, cpu, rss = stats[pid]
+                role = _role(pid, self.root, command)
+                by_role[role] += rss
+                self.cpu_by_pid[pid] = (role, cpu)
+        by_role["total"] = sum(by_role.values())
+        for role, mib in by_role.items():
+            self.peak_mib[role] = max(self.peak_mib[role], mib)
+
+    def run(self) -> None:
+        while not self.finished.wait(SAMPLE_S):
+            self.sample()
+
+    def cpu_s(self) -> dict[str, float]:
+        totals: dict[str, float] = defaultdict(float)
+        for role, cpu in self.cpu_by_pid.values():
+            totals[role] += cpu
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # exact for this process
+        totals["python_driver"] = usage.ru_utime + usage.ru_stime
+        return {role: round(cpu, 1) for role, cpu in totals.items()}
 
 
 def _jvm_peak_mib(spark) -> float | None:
-    """VmHWM (peak resident set) of the JVM behind the session, if it runs on this machine."""
+    """VmHWM (peak resident set) of the JVM behind the session: exact where sampling is not."""
     pid = spark.sparkContext._jvm.ProcessHandle.current().pid()
-    status = Path(f"/proc/{pid}/status")
-    if not status.exists():
-        return None
-    for line in status.read_text().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return None
 
 
-def _figures(folder: Path) -> int:
-    with (folder / "figures.csv").open("rb") as fh:
-        return sum(1 for _ in fh) - 1
+# -- phases: own timers, and Spark jobs labelled by phase -----------------------------------------
+
+def check_phase(check) -> str:
+    """The phase a check belongs to, as the engine dispatches it (`engine._Run.frame`)."""
+    from newsproof.spark import pychecks
+
+    if check.sql is not None:
+        return "sql checks"
+    if check.origin == "built-in" and check.id in pychecks.text_specs():
+        return "text checks"
+    if pychecks.gx_suite_of(check) is not None:
+        return "gx suites"
+    if pychecks.contract_kinds(check) is not None:
+        return "contract checks"
+    return "python checks"
+
+
+class Phases:
+    """Wraps the engine's steps to time them and to give every Spark job a description
+    `phase|check`, by which the event log's jobs and tasks are told apart. The wrappers call
+    the engine's own functions unchanged."""
+
+    def __init__(self, spark) -> None:
+        self.spark = spark
+        self.wall_s: dict[str, float] = defaultdict(float)
+        self.phase_of: dict[str, str] = {}
+
+    def label(self, phase: str, check: str = "") -> None:
+        self.spark.sparkContext.setJobDescription(f"{phase}|{check}")
+
+    def timed(self, phase: str, func):
+        def run(*args, **kwargs):
+            self.label(phase)
+            began = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.wall_s[phase] += time.perf_counter() - began
+        return run
+
+    def install(self, engine) -> None:
+        frame, write = engine._Run.frame, engine._write
+
+        def labelled_frame(run, check, params):
+            self.phase_of[check.id] = check_phase(check)
+            self.label(self.phase_of[check.id], check.id)
+            return frame(run, check, params)
+
+        def labelled_write(frames, path, errors, durations):
+            for check_id, one in frames.items():  # the engine writes one check per job too
+                self.label(self.phase_of[check_id], check_id)
+                write({check_id: one}, path, errors, durations)
+
+        engine._Run.frame = labelled_frame
+        engine._write = labelled_write
+        engine.register_sources = self.timed("load", engine.register_sources)
+        engine._results = self.timed("findings read-back", engine._results)
+        engine._write_run = self.timed("run record", engine._write_run)
+
+
+# -- the event log --------------------------------------------------------------------------------
+
+def _union_s(intervals: list[tuple[int, int]]) -> float:
+    """Length in seconds of the union of [start, end] intervals in milliseconds."""
+    total, reach = 0, None
+    for start, end in sorted(intervals):
+        if reach is None or start > reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total / 1000
+
+
+def job_metrics(event_log: Path) -> dict[str, dict]:
+    """Per phase: jobs, stages, tasks and their metrics, from a Spark event log (JSON lines)."""
+    job_phase, stage_job, job_span, tasks = {}, {}, {}, defaultdict(list)
+    with event_log.open(encoding="utf-8") as lines:
+        for line in lines:
+            event = json.loads(line)
+            kind = event["Event"]
+            if kind == "SparkListenerJobStart":
+                description = (event.get("Properties") or {}).get("spark.job.description") or "unlabelled|"
+                job_phase[event["Job ID"]] = description.split("|")[0]
+                job_span[event["Job ID"]] = [event["Submission Time"], event["Submission Time"]]
+                for stage in event["Stage IDs"]:
+                    stage_job.setdefault(stage, event["Job ID"])
+            elif kind == "SparkListenerJobEnd":
+                job_span[event["Job ID"]][1] = event["Completion Time"]
+            elif kind == "SparkListenerTaskEnd" and event.get("Task Metrics"):
+                tasks[stage_job[event["Stage ID"]]].append((event["Stage ID"], event["Task Info"],
+                                                            event["Task Metrics"]))
+    phases: dict[str, dict] = {}
+    for job, phase in job_phase.items():
+        p = phases.setdefault(phase, {"jobs": 0, "stages": set(), "tasks": 0, "job_spans": [], "task_spans": [],
+                                      "task_s": 0.0, "task_cpu_s": 0.0, "gc_s": 0.0, "max_task_s": 0.0,
+                                      "shuffle_read_mib": 0.0, "shuffle_write_mib": 0.0, "spill_disk_mib": 0.0,
+                                      "input_records": 0, "output_mib": 0.0})
+        p["jobs"] += 1
+        p["job_spans"].append(tuple(job_span[job]))
+        for stage, info, metrics in tasks[job]:
+            run_s = metrics["Executor Run Time"] / 1000
+            p["stages"].add(stage)
+            p["tasks"] += 1
+            p["task_spans"].append((info["Launch Time"], info["Finish Time"]))
+            p["task_s"] += run_s
+            p["max_task_s"] = max(p["max_task_s"], run_s)
+            p["task_cpu_s"] += metrics["Executor CPU Time"] / 1e9
+            p["gc_s"] += metrics["JVM GC Time"] / 1000
+            read = metrics.get("Shuffle Read Metrics", {})
+            p["shuffle_read_mib"] += (read.get("Local Bytes Read", 0) + read.get("Remote Bytes Read", 0)) / MIB
+            p["shuffle_write_mib"] += metrics.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0) / MIB
+            p["spill_disk_mib"] += metrics.get("Disk Bytes Spilled", 0) / MIB
+            p["input_records"] += metrics.get("Input Metrics", {}).get("Records Read", 0)
+            p["output_mib"] += metrics.get("Output Metrics", {}).get("Bytes Written", 0) / MIB
+    for p in phases.values():
+        p["stages"] = len(p["stages"])
+        p["in_jobs_s"] = _union_s(p.pop("job_spans"))
+        # Inside a job with none of its tasks running: scheduling, stage hand-over, result fetch.
+        p["no_task_in_jobs_s"] = max(0.0, p["in_jobs_s"] - _union_s(p.pop("task_spans")))
+    return phases
+
+
+def _rounded(values: dict) -> dict:
+    return {k: round(v, 2) if isinstance(v, float) else v for k, v in values.items()}
+
+
+def phase_table(wall_s: dict[str, float], jobs: dict[str, dict]) -> dict[str, dict]:
+    """Every phase's wall time with its jobs' metrics; time outside jobs is driver-side work."""
+    table = {}
+    for phase in [*wall_s, *(p for p in jobs if p not in wall_s)]:
+        metrics = jobs.get(phase, {"jobs": 0, "tasks": 0, "task_s": 0.0, "in_jobs_s": 0.0})
+        wall = wall_s.get(phase, metrics["in_jobs_s"])
+        table[phase] = _rounded({"wall_s": wall, **metrics, "outside_jobs_s": max(0.0, wall - metrics["in_jobs_s"])})
+    return table
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+def _input_lines(folder: Path) -> dict[str, int]:
+    """Data lines per table file of the dataset (CSV without its header): what Spark reads."""
+    from newsproof.contracts import load_contracts
+    from newsproof.manifest import read_manifest
+
+    lines = {}
+    for table, path in read_manifest(folder, tuple(load_contracts())).files.items():
+        with path.open("rb") as fh:
+            lines[table] = sum(1 for _ in fh) - (path.suffix == ".csv")
+    return lines
 
 
 def main(folder: str, master: str = "local[2]") -> dict:
     from newsproof.spark import engine, get_session
-    from newsproof.spark.load import register_sources
-    from newsproof.contracts import load_contracts
 
-    began = time.perf_counter()
-    spark = get_session(master)
-    started = time.perf_counter()
-    contracts = load_contracts()
-    # Reading and typing alone: register the views and materialise every table once.
-    with engine.session_conf(spark):
-        sources = register_sources(spark, contracts, [folder])
-        rows = {t: spark.table(t).count() for t in (*contracts, "load_errors")}
-        sources.release()
-    read = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="newsproof-spark-bench-") as findings:
-        result = engine.validate_spark(spark, [folder], findings_dir=findings)
-    checked = time.perf_counter()
-    # Cores of the master (local[N]); on a cluster, what Spark reports as default parallelism.
-    master_cores = master.removeprefix("local[").rstrip("]")
-    cores = int(master_cores) if master_cores.isdigit() else spark.sparkContext.defaultParallelism
-    figures = _figures(Path(folder))
-    wall = checked - read  # one validation: reading, typing and every check
-    # Throughput per core over the whole run (read + checks), as a cluster would scale it.
-    per_core = figures / (wall * cores)
-    estimates = {f"{n}x{cores}-core executors": round(1_000_000_000 / (per_core * n * cores) / 60, 1)
-                 for n in (10, 50, 200)}
-    detail = {
-        "master": master, "cores": cores, "figures": figures, "rows": rows,
-        "session_start_s": round(started - began, 1), "read_and_type_s": round(read - started, 1),
-        "validate_s": round(checked - read, 1), "exit_code": result.exit_code,
-        "not_run": [r.check_id for r in result.not_run],
+    tree = ProcessTree()
+    tree.start()
+    with tempfile.TemporaryDirectory(prefix="newsproof-spark-bench-") as scratch:
+        events = Path(scratch) / "events"
+        events.mkdir()
+        began = time.perf_counter()
+        spark = get_session(master, conf={"spark.eventLog.enabled": "true", "spark.eventLog.dir": str(events),
+                                          "spark.eventLog.compress": "false",
+                                          "spark.eventLog.rolling.enabled": "false"})
+        session_start_s = time.perf_counter() - began
+        phases = Phases(spark)
+        phases.install(engine)
+        result = engine.validate_spark(spark, [folder], findings_dir=Path(scratch) / "findings")
+        tree.sample()
+        jvm_peak = _jvm_peak_mib(spark)
+        slots = spark.sparkContext.defaultParallelism
+        began = time.perf_counter()
+        spark.stop()
+        stop_s = time.perf_counter() - began
+        tree.finished.set()
+        tree.join()
+        jobs = job_metrics(next(events.iterdir()))
+    wall = defaultdict(float, phases.wall_s)
+    for check in result.results:
+        wall[phases.phase_of[check.check_id]] += check.duration_ms / 1000
+    # What validate_spark spent outside the timed steps: the empty findings part, dropping views.
+    wall["engine other"] = max(0.0, result.duration_s - sum(wall.values()))
+    lines = _input_lines(Path(folder))
+    cores = master.removeprefix("local[").removesuffix("]")
+    memory = {role: round(mib, 1) for role, mib in tree.peak_mib.items()}
+    memory["jvm_vmhwm"] = jvm_peak
+    return {
+        "master": master, "cores": int(cores) if cores.isdigit() else slots,
+        "default_parallelism": slots, "figures": lines.get("figures"), "input_lines": lines,
+        # One folder is one dataset: each GX suite runs in one task (one per dataset).
+        "datasets": 1, "exit_code": result.exit_code,
+        "checks": {phase: sum(1 for p in phases.phase_of.values() if p == phase)
+                   for phase in sorted(set(phases.phase_of.values()))},
+        "not_run": {r.check_id: r.message for r in result.not_run},
+        "session_start_s": round(session_start_s, 2), "validate_s": round(result.duration_s, 2),
+        "stop_s": round(stop_s, 2),
+        "phases": phase_table(wall, jobs),
         "slowest_checks_ms": dict(sorted(((r.check_id, round(r.duration_ms)) for r in result.results),
-                                         key=lambda kv: -kv[1])[:6]),
-        "driver_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "jvm_peak_mib": _jvm_peak_mib(spark),
-        "figures_per_core_s": round(per_core),
-        "estimate_1b_figures_minutes": estimates,
-        "estimate_note": "linear in figures per core, plus startup; shuffles (duplicate keys, "
-                         "cross-article conflicts) grow with the data and are not modelled",
+                                         key=lambda kv: -kv[1])[:8]),
+        "memory_mib": memory, "cpu_s": tree.cpu_s(),
     }
-    spark.stop()
-    return detail
 
 
 if __name__ == "__main__":

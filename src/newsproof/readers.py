@@ -152,7 +152,7 @@ class _Stager:
             values.clear()
 
 
-def _check_header(path: Path, header: list[str], contract: Contract) -> list[str]:
+def check_header(path: Path, header: list[str], contract: Contract) -> list[str]:
     """Fail on missing or repeated columns; return the unknown ones (reported, not loaded)."""
     seen = set()
     for name in header:
@@ -266,7 +266,7 @@ def _stage_csv_python(path: Path, header: list[str], contract: Contract,
 def read_csv(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection, stage: str) -> StagedFile:
     _check_not_empty(path)
     header = _csv_header(path)
-    unknown = _check_header(path, header, contract)
+    unknown = check_header(path, header, contract)
     rows = _stage_csv_duckdb(path, header, contract, con, stage)
     if rows is not None:
         return StagedFile(path, stage, rows, [], unknown, fast_path=True)
@@ -367,7 +367,7 @@ def read_parquet(path: Path, contract: Contract, con: duckdb.DuckDBPyConnection,
     except duckdb.Error as exc:
         raise NewsproofError(f"not a readable Parquet file: {str(exc).splitlines()[0]}",
                              file=str(path), hint="re-export the file as Parquet, or use CSV") from None
-    unknown = _check_header(path, list(found), contract)
+    unknown = check_header(path, list(found), contract)
     exprs = ["file_row_number + 1 AS _line"]
     for col in contract.columns:
         ident = quote_ident(col.name)

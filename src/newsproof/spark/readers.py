@@ -22,7 +22,7 @@ from pyspark.sql.types import ArrayType
 
 from ..contracts import Contract
 from ..errors import NewsproofError
-from ..readers import LIST_SEPARATOR, _check_header
+from ..readers import LIST_SEPARATOR, check_header
 from .lines import BLANK, csv_records, numbered_lines
 
 PROBLEM_COLUMNS = ("_kind", "_reason", "_column", "_value", "_raw")
@@ -58,7 +58,7 @@ def read_csv(spark: SparkSession, path: str, display: str, contract: Contract) -
         header = [h.strip() for h in next(csv.reader([numbered.first_line]))]
     except (csv.Error, StopIteration) as exc:
         raise NewsproofError(f"cannot read the header: {exc}", file=display, line=1) from None
-    unknown = _check_header(Path(display), header, contract)
+    unknown = check_header(Path(display), header, contract)
     schema = ", ".join(f"c{i} string" for i in range(len(header))) + ", _corrupt string"
     records = csv_records(numbered).where((F.col("_line") > 1) & ~F.col("value").rlike(BLANK))
     parsed = records.select("_line", "value", F.from_csv("value", schema, _CSV_OPTIONS).alias("r"))
@@ -160,7 +160,7 @@ def read_parquet(spark: SparkSession, path: str, display: str, contract: Contrac
     except AnalysisException as exc:
         raise NewsproofError(f"not a readable Parquet file: {str(exc).splitlines()[0]}",
                              file=display, hint="re-export the file as Parquet, or use CSV") from None
-    unknown = _check_header(Path(display), list(fields), contract)
+    unknown = check_header(Path(display), list(fields), contract)
     rows = frame.select((F.col("_metadata.row_index") + 1).alias("_line"), *typed_cells(fields, contract),
                         *_no_problem())
     return Staged(rows, _names(spark, unknown))
