@@ -24,6 +24,7 @@ if shutil.which("java") is None:
 from conftest import DATASETS, copy_dataset, mutate_csv, run_cli  # noqa: E402
 from newsproof.engine import validate  # noqa: E402
 from newsproof.load import load_dataset  # noqa: E402
+from newsproof.manifest import read_manifest  # noqa: E402
 from newsproof.spark.dialect import to_spark  # noqa: E402
 from newsproof.spark.engine import validate_spark  # noqa: E402
 from newsproof.spark.findings import import_findings  # noqa: E402
@@ -32,6 +33,7 @@ from newsproof.spark.session import get_session  # noqa: E402
 pytestmark = pytest.mark.spark
 
 KU, SF = "korea-ukraine", "synthetic-followups"
+TABLES = ("articles", "sources", "claims", "figures", "attributions")
 KEY = ("check_id", "severity", "table_name", "row_key", "dataset", "file", "line", "column_name")
 
 
@@ -135,34 +137,32 @@ def test_duckdb_casts_keep_their_meaning_on_spark(spark):
             assert spark.sql(to_spark(sql, {"v": value})).collect()[0][0] == expected, (type_, value)
 
 
-def catalog_views(spark, folder: Path) -> dict[str, str]:
+def catalog_views(spark, folder: Path, prefix: str) -> dict[str, str]:
     """A dataset's tables as catalog tables (temp views read by Spark's own readers, cells as
     typed or as text), the way tables already in a lake reach newsproof."""
     names = {}
-    for table, file in (("articles", "articles.jsonl"), ("sources", "sources.csv"), ("claims", "claims.csv"),
-                        ("figures", "figures.csv"), ("attributions", "attributions.csv")):
-        path = str(folder / file)
-        frame = (spark.read.json(path) if file.endswith(".jsonl")
-                 else spark.read.csv(path, header=True, multiLine=True, escape='"'))
-        frame.createOrReplaceTempView(f"ku_{table}")
-        names[table] = f"ku_{table}"
+    for table, path in read_manifest(folder, TABLES).files.items():
+        frame = (spark.read.json(str(path)) if path.suffix == ".jsonl"
+                 else spark.read.csv(str(path), header=True, multiLine=True, escape='"'))
+        frame.createOrReplaceTempView(f"{prefix}_{table}")
+        names[table] = f"{prefix}_{table}"
     return names
 
 
 def test_bundled_datasets_as_files_and_catalog_tables_give_the_same_findings(spark, tmp_path: Path):
-    """synthetic-followups as its folder and korea-ukraine as catalog tables, in one run, against
+    """korea-ukraine as its folder and synthetic-followups as catalog tables, in one run, against
     both loaded from their folders into DuckDB: the same findings (a catalog table has no lines,
     so its rows are numbered and its dataset is `catalog`), the same statuses, exit code 0."""
-    tables = catalog_views(spark, DATASETS / KU)
+    tables = catalog_views(spark, DATASETS / SF, "sf")
     out = tmp_path / "spark-findings"
-    result = validate_spark(spark, [DATASETS / SF, *(f"{t}={name}" for t, name in tables.items())],
+    result = validate_spark(spark, [DATASETS / KU, *(f"{t}={name}" for t, name in tables.items())],
                             findings_dir=out)
     con = duckdb.connect()
     import_findings(out, con)
     # Rows of the catalog dataset are compared without their file and line.
-    same = (f"SELECT {', '.join(KEY[:4])}, CASE WHEN dataset = 'catalog' THEN '{KU}' ELSE dataset END, "
-            f"CASE WHEN dataset IN ('catalog', '{KU}') THEN NULL ELSE file END, "
-            f"CASE WHEN dataset IN ('catalog', '{KU}') THEN NULL ELSE line END, column_name FROM qa_failures")
+    same = (f"SELECT {', '.join(KEY[:4])}, CASE WHEN dataset = 'catalog' THEN '{SF}' ELSE dataset END, "
+            f"CASE WHEN dataset IN ('catalog', '{SF}') THEN NULL ELSE file END, "
+            f"CASE WHEN dataset IN ('catalog', '{SF}') THEN NULL ELSE line END, column_name FROM qa_failures")
     sparks = set(con.execute(same).fetchall())
     db = tmp_path / "bundled.duckdb"
     load_dataset(DATASETS / KU, db)
