@@ -6,7 +6,7 @@ subprocess, timed by wall clock, with its peak resident memory from `os.wait4`. 
 results/<date>-<host>.json and results/latest.md, and prints the table. Never part of the tests.
 
 BENCH_SIZES=1000000 and BENCH_ONLY=load-csv,validate,spark-local2 run a part (the validate
-steps need load-csv's database): results/<date>-<host>-partial.json, and latest.md is kept.
+steps need load-csv's database): results/<date>-<host>-partial-<HHMM>.json; latest.md is kept.
 """
 
 from __future__ import annotations
@@ -241,14 +241,14 @@ def targets(by_size: dict[int, list[dict]]) -> list[tuple[str, str, str]]:
     for size, results in by_size.items():
         for fmt in ("csv", "parquet"):
             r = _ratio(results, f"load-{fmt}", f"load-{fmt}-duckdb")
-            rows.append((f"load {fmt.upper()} <= 1.3x DuckDB ({size:,})", f"{r}x", _met(r, lambda v: v <= 1.3)))
+            rows.append((f"load {fmt.upper()} <= 1.3x DuckDB ({size:,})", _times(r), _met(r, lambda v: v <= 1.3)))
     big = max(s for s in by_size if s <= 1_000_000)
     results = by_size[big]
     for name in ("validate", "validate-structural"):
         r = _ratio(results, name, "validate-sql-floor")
-        rows.append((f"{name} <= 1.5x SQL floor ({big:,})", f"{r}x", _met(r, lambda v: v <= 1.5)))
+        rows.append((f"{name} <= 1.5x SQL floor ({big:,})", _times(r), _met(r, lambda v: v <= 1.5)))
     r = _ratio(results, "gx-pandas", "validate")
-    rows.append((f"validate >= 20x faster than GX on pandas ({big:,})", f"{r}x", _met(r, lambda v: v >= 20)))
+    rows.append((f"validate >= 20x faster than GX on pandas ({big:,})", _times(r), _met(r, lambda v: v >= 20)))
     if 10_000_000 in by_size:
         peak = max((r.get("peak_rss_mib", 0) for r in by_size[10_000_000] if r["name"] in ("load-csv", "validate")),
                    default=None)
@@ -257,8 +257,13 @@ def targets(by_size: dict[int, list[dict]]) -> list[tuple[str, str, str]]:
     text = next((_get(r, "text-layer") for r in by_size.values() if _get(r, "text-layer")), None)
     detail = (text or {}).get("detail", {})
     rate = detail.get("articles_per_cpu_s", detail.get("articles_per_s"))  # one core: CPU time
-    rows.append(("text layer >= 2,000 articles/s (one core)", f"{rate}", _met(rate, lambda v: v >= 2000)))
+    rows.append(("text layer >= 2,000 articles/s (one core)", "n/a" if rate is None else f"{rate}",
+                 _met(rate, lambda v: v >= 2000)))
     return rows
+
+
+def _times(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio}x"
 
 
 def _pages(result: dict) -> str:
@@ -313,10 +318,11 @@ def main() -> None:
     CACHE.mkdir(exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
     facts = machine()
-    facts["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    now = datetime.now(timezone.utc)
+    facts["date"], facts["started"] = now.strftime("%Y-%m-%d"), now.strftime("%H%M")
     by_size = {size: run_size(size, text_layer=(i == 0)) for i, size in enumerate(SIZES)}
     facts["load_average_at_end"] = os.getloadavg()
-    stem = f"{facts['date']}-{facts['host']}" + ("-partial" if PARTIAL else "")
+    stem = f"{facts['date']}-{facts['host']}" + (f"-partial-{facts['started']}" if PARTIAL else "")
     (RESULTS / f"{stem}.json").write_text(
         json.dumps({"machine": facts, "results": {str(k): v for k, v in by_size.items()},
                     "targets": targets(by_size)}, indent=2), encoding="utf-8")

@@ -9,10 +9,13 @@ prints, as its last line, JSON with:
   outside any job (planning, SQL translation, Python on the driver, Py4J), time inside jobs when
   none of their tasks runs (scheduling, stage hand-over) and task time (the sum over tasks of
   executor run time, with CPU, GC, shuffle and spill).
-- `memory_mib` / `cpu_s`: peak resident memory and CPU seconds of the process tree by role,
-  sampled from /proc: this Python driver, the JVM (in local mode the driver and the executors)
-  and the Python workers (GX and text checks). `run.py`'s own `os.wait4` sees only one process
-  of the tree.
+- `longest_stages`: the stages with the longest single task, by check (what does not spread
+  over more cores).
+- `memory_mib` / `memory_by_phase_mib` / `cpu_s`: peak resident memory (over the run and
+  within each phase) and CPU seconds of the process tree by role, sampled from /proc: this
+  Python driver, the JVM (in local mode the driver and the executors) and the Python workers
+  (GX and text checks); the sampling's own CPU is told apart. `run.py`'s own `os.wait4` sees
+  only one process of the tree.
 
 `run.py` runs it as one of its measurements and derives the per-task throughput and the
 cluster estimate from this output (see the Spark section of results/latest.md).
@@ -57,13 +60,17 @@ def _role(pid: int, root: int, command: str) -> str:
 
 
 class ProcessTree(threading.Thread):
-    """Samples the resident memory and CPU time of this process and its descendants, by role."""
+    """Samples the resident memory and CPU time of this process and its descendants, by role,
+    and the peak memory by role within each phase (`phase` is set as the run goes)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.root = os.getpid()
+        self.phase = "session start"
         self.peak_mib: dict[str, float] = defaultdict(float)
+        self.peak_by_phase: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.cpu_by_pid: dict[int, tuple[str, float]] = {}
+        self.own_cpu_s = 0.0
         self.finished = threading.Event()
 
     def sample(self) -> None:
@@ -84,19 +91,24 @@ class ProcessTree(threading.Thread):
                 by_role[role] += rss
                 self.cpu_by_pid[pid] = (role, cpu)
         by_role["total"] = sum(by_role.values())
+        in_phase = self.peak_by_phase[self.phase]
         for role, mib in by_role.items():
             self.peak_mib[role] = max(self.peak_mib[role], mib)
+            in_phase[role] = max(in_phase[role], mib)
 
     def run(self) -> None:
         while not self.finished.wait(SAMPLE_S):
             self.sample()
+        # Sampling costs a few ms of the driver's CPU each time: told apart, not charged to it.
+        self.own_cpu_s = time.thread_time()
 
     def cpu_s(self) -> dict[str, float]:
         totals: dict[str, float] = defaultdict(float)
         for role, cpu in self.cpu_by_pid.values():
             totals[role] += cpu
         usage = resource.getrusage(resource.RUSAGE_SELF)  # exact for this process
-        totals["python_driver"] = usage.ru_utime + usage.ru_stime
+        totals["python_driver"] = usage.ru_utime + usage.ru_stime - self.own_cpu_s
+        totals["sampling"] = self.own_cpu_s
         return {role: round(cpu, 1) for role, cpu in totals.items()}
 
 
@@ -131,13 +143,15 @@ class Phases:
     `phase|check`, by which the event log's jobs and tasks are told apart. The wrappers call
     the engine's own functions unchanged."""
 
-    def __init__(self, spark) -> None:
+    def __init__(self, spark, tree: ProcessTree) -> None:
         self.spark = spark
+        self.tree = tree
         self.wall_s: dict[str, float] = defaultdict(float)
         self.phase_of: dict[str, str] = {}
 
     def label(self, phase: str, check: str = "") -> None:
         self.spark.sparkContext.setJobDescription(f"{phase}|{check}")
+        self.tree.phase = phase
 
     def timed(self, phase: str, func):
         def run(*args, **kwargs):
@@ -184,16 +198,17 @@ def _union_s(intervals: list[tuple[int, int]]) -> float:
     return total / 1000
 
 
-def job_metrics(event_log: Path) -> dict[str, dict]:
-    """Per phase: jobs, stages, tasks and their metrics, from a Spark event log (JSON lines)."""
-    job_phase, stage_job, job_span, tasks = {}, {}, {}, defaultdict(list)
+def read_event_log(event_log: Path) -> tuple[dict, dict, dict]:
+    """From a Spark event log (JSON lines): job -> its description, job -> [submitted, completed]
+    (ms), job -> [(stage, task info, task metrics)] of its finished tasks."""
+    job_label, stage_job, job_span, tasks = {}, {}, {}, defaultdict(list)
     with event_log.open(encoding="utf-8") as lines:
         for line in lines:
             event = json.loads(line)
             kind = event["Event"]
             if kind == "SparkListenerJobStart":
-                description = (event.get("Properties") or {}).get("spark.job.description") or "unlabelled|"
-                job_phase[event["Job ID"]] = description.split("|")[0]
+                properties = event.get("Properties") or {}
+                job_label[event["Job ID"]] = properties.get("spark.job.description") or "unlabelled|"
                 job_span[event["Job ID"]] = [event["Submission Time"], event["Submission Time"]]
                 for stage in event["Stage IDs"]:
                     stage_job.setdefault(stage, event["Job ID"])
@@ -202,8 +217,30 @@ def job_metrics(event_log: Path) -> dict[str, dict]:
             elif kind == "SparkListenerTaskEnd" and event.get("Task Metrics"):
                 tasks[stage_job[event["Stage ID"]]].append((event["Stage ID"], event["Task Info"],
                                                             event["Task Metrics"]))
+    return job_label, job_span, tasks
+
+
+def longest_stages(job_label: dict, tasks: dict, count: int = 8) -> list[dict]:
+    """The stages with the longest tasks, by check: a stage of one long task does not spread
+    over more cores, however many there are."""
+    stages: dict[int, dict] = {}
+    for job, label in job_label.items():
+        for stage, _, metrics in tasks[job]:
+            entry = stages.setdefault(stage, {"label": label, "tasks": 0, "task_s": 0.0, "max_task_s": 0.0})
+            run_s = metrics["Executor Run Time"] / 1000
+            entry["tasks"] += 1
+            entry["task_s"] += run_s
+            entry["max_task_s"] = max(entry["max_task_s"], run_s)
+    top = sorted(stages.values(), key=lambda e: -e["max_task_s"])[:count]
+    return [_rounded({"phase": e["label"].split("|")[0], "check": e["label"].split("|")[1],
+                      "tasks": e["tasks"], "task_s": e["task_s"], "max_task_s": e["max_task_s"]}) for e in top]
+
+
+def job_metrics(job_label: dict, job_span: dict, tasks: dict) -> dict[str, dict]:
+    """Per phase: jobs, stages, tasks and their metrics."""
     phases: dict[str, dict] = {}
-    for job, phase in job_phase.items():
+    for job, label in job_label.items():
+        phase = label.split("|")[0]
         p = phases.setdefault(phase, {"jobs": 0, "stages": set(), "tasks": 0, "job_spans": [], "task_spans": [],
                                       "task_s": 0.0, "task_cpu_s": 0.0, "gc_s": 0.0, "max_task_s": 0.0,
                                       "shuffle_read_mib": 0.0, "shuffle_write_mib": 0.0, "spill_disk_mib": 0.0,
@@ -274,7 +311,7 @@ def main(folder: str, master: str = "local[2]") -> dict:
                                           "spark.eventLog.compress": "false",
                                           "spark.eventLog.rolling.enabled": "false"})
         session_start_s = time.perf_counter() - began
-        phases = Phases(spark)
+        phases = Phases(spark, tree)
         phases.install(engine)
         result = engine.validate_spark(spark, [folder], findings_dir=Path(scratch) / "findings")
         tree.sample()
@@ -285,7 +322,7 @@ def main(folder: str, master: str = "local[2]") -> dict:
         stop_s = time.perf_counter() - began
         tree.finished.set()
         tree.join()
-        jobs = job_metrics(next(events.iterdir()))
+        job_label, job_span, tasks = read_event_log(next(events.iterdir()))
     wall = defaultdict(float, phases.wall_s)
     for check in result.results:
         wall[phases.phase_of[check.check_id]] += check.duration_ms / 1000
@@ -295,6 +332,8 @@ def main(folder: str, master: str = "local[2]") -> dict:
     cores = master.removeprefix("local[").removesuffix("]")
     memory = {role: round(mib, 1) for role, mib in tree.peak_mib.items()}
     memory["jvm_vmhwm"] = jvm_peak
+    memory_by_phase = {phase: {role: round(mib, 1) for role, mib in roles.items()}
+                       for phase, roles in tree.peak_by_phase.items()}
     return {
         "master": master, "cores": int(cores) if cores.isdigit() else slots,
         "default_parallelism": slots, "figures": lines.get("figures"), "input_lines": lines,
@@ -305,10 +344,11 @@ def main(folder: str, master: str = "local[2]") -> dict:
         "not_run": {r.check_id: r.message for r in result.not_run},
         "session_start_s": round(session_start_s, 2), "validate_s": round(result.duration_s, 2),
         "stop_s": round(stop_s, 2),
-        "phases": phase_table(wall, jobs),
+        "phases": phase_table(wall, job_metrics(job_label, job_span, tasks)),
+        "longest_stages": longest_stages(job_label, tasks),
         "slowest_checks_ms": dict(sorted(((r.check_id, round(r.duration_ms)) for r in result.results),
                                          key=lambda kv: -kv[1])[:8]),
-        "memory_mib": memory, "cpu_s": tree.cpu_s(),
+        "memory_mib": memory, "memory_by_phase_mib": memory_by_phase, "cpu_s": tree.cpu_s(),
     }
 
 

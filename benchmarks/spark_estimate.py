@@ -1,25 +1,25 @@
 """The Spark section of results/latest.md: Spark local[2] beside DuckDB, where Spark's time goes,
 and an estimate for 1B figures on a cluster from the measured throughput per task.
 
-The estimate, per phase p of `spark_bench.py` (load, SQL checks, text checks, GX suites, ...):
+The estimate, for S slots (executor cores) and F figures, from the largest size measured (F0):
 
-    T_p(S slots) = a_p + b_p * F  +  task_s_p * (F / F0) / min(S, P_p)
+    T(S) = session start + sum over phases p of (d_p + W_p * F / F0 / min(S, P_p)) + c * F
 
-- task_s_p: the phase's task time at the largest size measured (F0 figures): work that runs in
-  tasks is taken as linear in figures and spread over S slots (executor cores), as far as the
-  phase has partitions to spread: P_p is unbounded for the phases that read files or shuffle
-  into `spark.default.parallelism` partitions, and the number of datasets for the GX suites
-  (one task per dataset and suite).
-- a_p + b_p * F: the phase's time not covered by tasks on all local cores (driver-side planning
-  and Python, scheduling, stages with fewer tasks than cores), fitted over the sizes measured:
-  a_p stays as it is on a cluster, b_p * F is taken as serial (it grows with the data and no
-  executor takes it over: failing rows streamed to the driver, single-task stages).
-- plus the session start measured here (one JVM; executors' start and resource allocation on a
-  cluster are not measured).
+- W_p: the phase's task time (executor run time summed over its tasks) at F0, taken as linear
+  in figures and spread over the slots as far as the phase has tasks to spread: P_p is
+  unbounded for the phases that read file blocks or shuffle into `spark.default.parallelism`
+  partitions (the text checks: one bucket of articles per partition), and the number of
+  datasets for the GX suites (one task per dataset and suite).
+- d_p: the phase's time outside its tasks at F0 (driver-side planning, SQL translation,
+  scheduling), kept as it is: it is per job, not per row (compare the sizes measured).
+- c * F: the Python driver's CPU that grows with the data (failing rows fetched to the driver
+  and built into DataFrames there), fitted over the sizes measured: serial, no executor takes
+  it over.
 
-Not modelled: the network (local shuffles read local disk; the shuffled bytes are given),
-stragglers and skew, executors' memory (a text bucket holds F / S figures in one Python
-worker; a GX task holds one dataset's table).
+Not modelled: the network (shuffles read local disk here; the bytes are given), skew and
+stages with fewer tasks than slots (the longest stages are listed), executor start-up, and
+executors' memory: a text bucket holds F / buckets figures in one Python worker, a GX task one
+dataset's table.
 """
 
 from __future__ import annotations
@@ -62,16 +62,11 @@ def _spread(slots: int, limit: int | None) -> int:
     return slots if limit is None else min(slots, limit)
 
 
-def _not_in_tasks_s(phase: str, values: dict, detail: dict) -> float:
-    """Wall time not covered by the phase's tasks on the cores it could use."""
-    usable = _spread(detail["cores"], _parallel_limit(phase, detail))
-    return max(0.0, values["wall_s"] - values.get("task_s", 0.0) / usable)
-
-
 def fit(points: list[tuple[int, float]]) -> tuple[float, float]:
-    """(a, b) of y = a + b * figures, least squares, both kept >= 0."""
+    """(a, b) of y = a + b * figures by least squares, both kept >= 0 (one point: through 0)."""
     if len(points) == 1:
-        return points[0][1], 0.0
+        x, y = points[0]
+        return 0.0, y / x
     n = len(points)
     mean_x = sum(x for x, _ in points) / n
     mean_y = sum(y for _, y in points) / n
@@ -85,35 +80,33 @@ def fit(points: list[tuple[int, float]]) -> tuple[float, float]:
     return a, b
 
 
+def _measured(by_size: dict[int, list[dict]]) -> dict[int, dict]:
+    return {size: _spark(results)["detail"] for size, results in by_size.items() if _spark(results)}
+
+
 def estimate(by_size: dict[int, list[dict]], figures: int = FIGURES_1B) -> dict:
-    """Per phase, the fixed and the serial part and the task time at `figures`; minutes by cluster."""
-    measured = {size: _spark(results)["detail"] for size, results in by_size.items() if _spark(results)}
-    largest = max(measured)
-    detail = measured[largest]
+    """The model of the module docstring: per phase its fixed and task time, minutes by cluster."""
+    measured = _measured(by_size)
+    detail = measured[max(measured)]
     scale = figures / detail["figures"]
-    phases = {}
-    for phase, values in _phases(detail):
-        a, b = fit([(d["figures"], _not_in_tasks_s(phase, d["phases"][phase], d))
-                    for d in measured.values() if phase in d["phases"]])
-        phases[phase] = {"fixed_s": round(a, 1), "serial_s": round(b * figures, 1),
-                         "task_s": round(values.get("task_s", 0.0) * scale, 1),
-                         "parallel_limit": _parallel_limit(phase, detail)}
+    phases = {phase: {"fixed_s": round(v["outside_jobs_s"] + v.get("no_task_in_jobs_s", 0.0), 1),
+                      "task_s": round(v.get("task_s", 0.0) * scale, 1),
+                      "parallel_limit": _parallel_limit(phase, detail)}
+              for phase, v in _phases(detail)}
+    _, per_figure = fit([(d["figures"], d["cpu_s"]["python_driver"]) for d in measured.values()])
+    driver_s = per_figure * figures
     clusters = {}
     for executors in EXECUTORS:
         slots = executors * EXECUTOR_CORES
-        by_phase = {p: v["fixed_s"] + v["serial_s"] + v["task_s"] / _spread(slots, v["parallel_limit"])
-                    for p, v in phases.items()}
+        by_phase = {p: v["fixed_s"] + v["task_s"] / _spread(slots, v["parallel_limit"]) for p, v in phases.items()}
+        total = detail["session_start_s"] + driver_s + sum(by_phase.values())
+        gx = phases.get("gx suites", {"fixed_s": 0.0, "task_s": 0.0})
         # The GX suites as if the data came as at least `slots` datasets.
-        gx_spread = phases.get("gx suites", {"task_s": 0.0})["task_s"] / slots
-        gx = phases.get("gx suites", {"fixed_s": 0.0, "serial_s": 0.0})
-        clusters[executors] = {
-            "slots": slots, "phases_min": {p: round(s / 60, 1) for p, s in by_phase.items()},
-            "total_min": round((detail["session_start_s"] + sum(by_phase.values())) / 60, 1),
-            "total_gx_spread_min": round((detail["session_start_s"] + sum(by_phase.values())
-                                          - by_phase.get("gx suites", 0.0)
-                                          + gx["fixed_s"] + gx["serial_s"] + gx_spread) / 60, 1),
-        }
+        gx_spread = total - by_phase.get("gx suites", 0.0) + gx["fixed_s"] + gx["task_s"] / slots
+        clusters[executors] = {"slots": slots, "phases_min": {p: round(t / 60, 1) for p, t in by_phase.items()},
+                               "total_min": round(total / 60, 1), "total_gx_spread_min": round(gx_spread / 60, 1)}
     return {"from_figures": detail["figures"], "sizes_fitted": sorted(measured), "figures": figures,
+            "session_start_s": detail["session_start_s"], "driver_python_s": round(driver_s, 1),
             "phases": phases, "clusters": clusters}
 
 
@@ -210,10 +203,12 @@ def _favours_duckdb(by_size: dict[int, list[dict]], size: int) -> list[str]:
     no_task = sum(p.get("no_task_in_jobs_s", 0.0) for p in phases)
     task_s = sum(p.get("task_s", 0.0) for p in phases)
     task_cpu = sum(p.get("task_cpu_s", 0.0) for p in phases)
+    spill = sum(p.get("spill_disk_mib", 0.0) for p in phases)
     cpu = detail["cpu_s"]
     versus = (f"{spark['wall_s'] / duck_wall:.1f}x the wall time of DuckDB's load + validate "
-              f"({duck_wall:,.0f} s), with {spark['cpu_s']:,.0f} CPU-seconds to DuckDB's {duck_cpu:,.0f}"
-              if duck_wall else "(no DuckDB time to compare)")
+              f"({duck_wall:,.0f} s), with {spark['cpu_s']:,.0f} CPU-seconds to DuckDB's {duck_cpu:,.0f} "
+              f"({spark['cpu_s'] / spark['wall_s']:.1f} cores busy on average to DuckDB's "
+              f"{duck_cpu / duck_wall:.1f})" if duck_wall else "(no DuckDB time to compare)")
     return [
         f"One machine favours DuckDB. At {size:,} figures Spark local[2] took {spark['wall_s']:,.0f} s, "
         f"{versus}. {detail['session_start_s'] + outside + no_task:,.0f} s of the wall time ran no task: "
@@ -223,38 +218,84 @@ def _favours_duckdb(by_size: dict[int, list[dict]], size: int) -> list[str]:
         f"more per check), compiled the JVM's own code and collected garbage. The tasks took "
         f"{task_s:,.0f} task-seconds: JVM CPU, the Python workers' {cpu.get('python_workers', 0):,.0f} "
         "CPU-seconds (GX suites, text checks) that their tasks wait for, shuffles through local disk, and "
-        "waiting for a core on a shared machine. DuckDB pays for no JVM, no job per check, no shuffle and "
-        "no Arrow round trip to Python; on a cluster these costs are spread over many machines or stay "
-        "fixed while the data grows, on one machine they are only added."]
+        "waiting for a core on a shared machine. The JVM had Spark's default 1 GiB heap (newsproof sets "
+        f"no `spark.driver.memory`): sorts and aggregations spilled {spill:,.0f} MiB to disk. DuckDB pays "
+        "for no JVM, no job per check, no shuffle and no Arrow round trip to Python; on a cluster these "
+        "costs are spread over many machines or stay fixed while the data grows, on one machine they are only added."]
+
+
+def _stage_lines(detail: dict) -> list[str]:
+    """The stages with the longest single task: they do not spread over more cores."""
+    stages = detail.get("longest_stages") or []
+    if not stages:
+        return []
+    named = "; ".join(f"{st['check'] or st['phase']} ({st['phase']}): {st['max_task_s']:,.0f} s, "
+                      + ("the stage's only task" if st["tasks"] == 1 else f"the longest of {st['tasks']} tasks")
+                      for st in stages)
+    return ["", f"The longest single tasks at {detail['figures']:,} figures, by check: {named}. A GX suite "
+            "has one task per dataset and the text checks one per bucket of articles "
+            f"({detail['default_parallelism']} buckets here, `spark.default.parallelism`)."]
+
+
+def _worker_mib(detail: dict, phase: str) -> float | None:
+    return (detail.get("memory_by_phase_mib") or {}).get(phase, {}).get("python_workers")
+
+
+def _memory_lines(est: dict, detail: dict) -> list[str]:
+    """What one Python worker would hold at 1B figures: a text bucket, a GX dataset."""
+    buckets, cores = detail["default_parallelism"], detail["cores"]
+    text_mib, gx_mib = _worker_mib(detail, "text checks"), _worker_mib(detail, "gx suites")
+    per_bucket = detail["figures"] / buckets
+    lines = [f"Memory, which the estimate leaves out: a text bucket is one task in one Python worker; here "
+             f"{buckets} buckets held {per_bucket:,.0f} figures each"]
+    if text_mib:
+        per_worker = text_mib / min(cores, buckets)
+        lines[0] += (f" and the Python workers peaked at {text_mib:,.0f} MiB during the text checks "
+                     f"(about {per_worker:,.0f} MiB each, {cores} at once; idle workers count too)")
+        growth = ", ".join(f"{est['figures'] / c['slots'] / per_bucket:,.0f}x that "
+                           f"({per_worker * est['figures'] / c['slots'] / per_bucket / 1024:,.0f} GiB) on {n} executors"
+                           for n, c in est["clusters"].items())
+    else:
+        growth = ", ".join(f"{est['figures'] / c['slots'] / per_bucket:,.0f}x that on {n} executors"
+                           for n, c in est["clusters"].items())
+    lines[0] += (f". At {est['figures']:,} figures with one bucket per core a bucket holds {growth}, if "
+                 "memory grows with the bucket as the text checks' data does. A GX task holds one dataset's "
+                 f"table: at {est['figures']:,} figures in one dataset, {est['figures'] / detail['figures']:,.0f}x "
+                 "the rows a GX task held here"
+                 + (f" (the Python workers peaked at {gx_mib:,.0f} MiB during the GX suites)." if gx_mib else "."))
+    return lines
 
 
 def _estimate_lines(by_size: dict[int, list[dict]]) -> list[str]:
     est = estimate(by_size)
+    detail = _measured(by_size)[max(_measured(by_size))]
     sizes = ", ".join(f"{s:,}" for s in est["sizes_fitted"])
-    phases = list(est["phases"])
-    lines = [f"Estimate for {est['figures']:,} figures on N executors of {EXECUTOR_CORES} cores like these, "
-             f"from the task time at {est['from_figures']:,} figures and the time outside tasks fitted over "
-             f"{sizes} figures (model and assumptions in `benchmarks/spark_estimate.py`). Minutes:", "",
-             "| phase | fixed s | serial s at 1B | task-hours at 1B | "
-             + " | ".join(f"{n} executors" for n in EXECUTORS) + " |",
-             "|---|---|---|---|" + "---|" * len(EXECUTORS)]
-    for phase in phases:
-        v = est["phases"][phase]
-        lines.append(f"| {phase} | {v['fixed_s']:,.0f} | {v['serial_s']:,.0f} | {v['task_s'] / 3600:,.1f} | "
+    cells = " | ".join(f"{n} x {EXECUTOR_CORES} cores" for n in EXECUTORS)
+    lines = [f"Estimate for {est['figures']:,} figures on N executors of {EXECUTOR_CORES} cores like these "
+             f"(model in `benchmarks/spark_estimate.py`): each phase's task time at {est['from_figures']:,} "
+             "figures, scaled linearly and spread over the cores the phase can use, plus its time outside "
+             "tasks (driver and scheduling) as measured, plus the Python driver's CPU growing with the data "
+             f"(fitted over {sizes} figures). Minutes:", "",
+             f"| phase | driver + scheduling s | task-hours at 1B | {cells} |",
+             "|---|---|---|" + "---|" * len(EXECUTORS)]
+    for phase, v in est["phases"].items():
+        lines.append(f"| {phase} | {v['fixed_s']:,.0f} | {v['task_s'] / 3600:,.1f} | "
                      + " | ".join(f"{est['clusters'][n]['phases_min'][phase]:,.1f}" for n in EXECUTORS) + " |")
-    lines.append("| total, one dataset (GX suites in one task each) | | | | "
-                 + " | ".join(f"{est['clusters'][n]['total_min']:,.1f}" for n in EXECUTORS) + " |")
-    lines.append("| total, data in at least as many datasets as cores | | | | "
-                 + " | ".join(f"{est['clusters'][n]['total_gx_spread_min']:,.1f}" for n in EXECUTORS) + " |")
-    lines += ["", "Assumptions: work in tasks scales linearly with figures and spreads over all cores "
-              "(the load reads file blocks, the checks shuffle into `spark.default.parallelism` "
-              "partitions, the text checks run one bucket of articles per partition); a GX suite runs one "
-              "task per dataset, so a single 1B-figure dataset is one task per suite and must fit one "
-              "executor's memory, which it would not; the time outside tasks keeps its fixed part and its "
-              "growing part is serial (driver-side rows, single-task stages); one session start; cores "
-              "as fast as these (a shared machine: task times are inflated, not deflated). Not modelled: "
-              "network shuffles (local here), skew and stragglers, executor start-up, executor memory "
-              "(a text bucket holds 1B / cores figures in one Python worker)."]
+    fixed = {"session start": est["session_start_s"], "Python driver CPU growing with the data (serial)":
+             est["driver_python_s"]}
+    for label, seconds in fixed.items():
+        lines.append(f"| {label} | {seconds:,.0f} | | " + " | ".join(f"{seconds / 60:,.1f}" for _ in EXECUTORS) + " |")
+    lines.append("| **total**, one dataset (each GX suite one task) | | | "
+                 + " | ".join(f"**{est['clusters'][n]['total_min']:,.0f}**" for n in EXECUTORS) + " |")
+    lines.append("| **total**, at least as many datasets as cores | | | "
+                 + " | ".join(f"**{est['clusters'][n]['total_gx_spread_min']:,.0f}**" for n in EXECUTORS) + " |")
+    lines += ["", "Assumptions: tasks scale linearly with figures and spread evenly (the load reads file "
+              "blocks, the checks shuffle into `spark.default.parallelism` partitions, set to the cores); "
+              "a GX suite runs one task per dataset; the time outside tasks is per job and stays as it is "
+              "(it did not grow between the sizes measured); one session start; cores as fast as these "
+              "(on a shared machine task times are inflated, not deflated). Not modelled: shuffles over the "
+              "network (local disk here: the shuffle write column), skew and stragglers, executor start-up "
+              "and memory.", "", *_memory_lines(est, detail)]
     return lines
 
 
@@ -272,6 +313,7 @@ def markdown(by_size: dict[int, list[dict]]) -> list[str]:
     if not measured:
         return lines
     largest = max(measured)
-    lines += ["", *_breakdown(largest, _spark(by_size[largest])["detail"]), "",
+    detail = _spark(by_size[largest])["detail"]
+    lines += ["", *_breakdown(largest, detail), *_stage_lines(detail), "",
               *_favours_duckdb(by_size, largest), "", *_estimate_lines(by_size)]
     return lines
