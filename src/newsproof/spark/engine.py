@@ -34,7 +34,7 @@ from ..findings import (FAILED, FAILURE_ROW_COLUMNS, NOT_RUN, PASSED, SAMPLE_SIZ
 from ..suites import DEFAULT_SUITE, load_suite
 from . import findings, pychecks
 from .dialect import to_spark
-from .load import register_sources
+from .load import nothing_to_validate, register_sources
 from .session import SQL_CONF
 
 QA_FAILURE_COLUMNS = ("run_id", "check_id", "severity", *FAILURE_COLUMNS, "path", "finding_key")
@@ -271,7 +271,7 @@ def validate_for_cli(sources: Iterable[str], tables: Iterable[str], *, master: s
 
     items = [*sources, *tables]
     if not items:  # said before Spark starts, which takes seconds
-        raise NewsproofError("nothing to validate", hint="pass dataset folders or --table TABLE=catalog.table")
+        raise nothing_to_validate()
     for item in tables:
         if "=" not in item:
             raise NewsproofError(f"--table {item!r} is not TABLE=catalog.table")

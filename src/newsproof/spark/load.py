@@ -149,13 +149,17 @@ def _catalog_staged(spark: SparkSession, name: str, contract: Contract) -> Stage
     return Staged(rows, spark.createDataFrame([(n,) for n in unknown], "name string"))
 
 
+def nothing_to_validate() -> NewsproofError:
+    return NewsproofError("nothing to validate", hint="pass dataset folders or --table TABLE=catalog.table")
+
+
 def register_sources(spark: SparkSession, contracts: dict[str, Contract],
                      dataset_dirs: list[str | Path] = (), tables: dict[str, str] | None = None) -> SparkSources:
     """Register dataset folders and/or catalog tables (contract table -> catalog table name, all
     one dataset named `catalog`) as the views the checks query."""
     tables = tables or {}
     if not dataset_dirs and not tables:
-        raise NewsproofError("nothing to validate", hint="pass dataset folders or --table TABLE=catalog.table")
+        raise nothing_to_validate()
     unknown = sorted(set(tables) - set(contracts))
     if unknown:
         raise NewsproofError(f"no table contract named {unknown[0]!r}", hint="tables: " + ", ".join(contracts))
